@@ -1,0 +1,18 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { EnvironmentConfig } from "./config";
+
+/** `twinstack-staging`: the stack id, and the prefix of every resource name in it. */
+export function stackId(config: Pick<EnvironmentConfig, "project" | "name">): string {
+  return `${config.project}-${config.name}`;
+}
+
+/** `twinstack-bootstrap-111111111111`: the one bootstrap stack of an account. */
+export function bootstrapStackId(project: string, accountId: string): string {
+  return `${project}-bootstrap-${accountId}`;
+}
+
+/** The release version, from the VERSION file at the repository root. */
+export function readVersion(root = join(__dirname, "..")): string {
+  return readFileSync(join(root, "VERSION"), "utf8").trim();
+}

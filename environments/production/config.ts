@@ -1,0 +1,31 @@
+import type { EnvironmentConfigInput } from "../config";
+
+/** Production: its own AWS account, protected (never a refresh target), deletion protection on. */
+export const production: EnvironmentConfigInput = {
+  project: "twinstack",
+  name: "production",
+  // Placeholder account ids: replace with your own (see README, "Adding an environment").
+  accountId: "222222222222",
+  region: "us-east-1",
+  deployRoleArn: "arn:aws:iam::222222222222:role/twinstack-deploy",
+  protected: true,
+  // Staging restores production snapshots during a refresh: its account may use the database key.
+  snapshotShareAccountIds: ["111111111111"],
+  network: {
+    cidr: "10.10.0.0/16",
+    availabilityZones: ["us-east-1a", "us-east-1b", "us-east-1c"],
+    interfaceEndpoints: [],
+    flowLogRetentionDays: 90,
+  },
+  database: {
+    engineVersion: "16.4",
+    minCapacity: 0.5,
+    maxCapacity: 4,
+    instanceCount: 2,
+    deletionProtection: true,
+    backupRetentionDays: 14,
+    finalSnapshot: true,
+    performanceInsights: true,
+  },
+  tags: { CostCenter: "engineering" },
+};

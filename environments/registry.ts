@@ -1,0 +1,120 @@
+/**
+ * The environment registry: every named environment, validated together, and previews
+ * derived from staging by pull-request number.
+ */
+import { ConfigError, EnvironmentConfig, EnvironmentConfigInput, cidrsOverlap, parseEnvironmentConfig } from "./config";
+import { production } from "./production/config";
+import { staging } from "./staging/config";
+
+/** The long-lived environments, by name. */
+export const namedEnvironments: Record<"staging" | "production", EnvironmentConfigInput> = { staging, production };
+
+export type NamedEnvironment = keyof typeof namedEnvironments;
+
+const PREVIEW_NAME = /^preview-pr-(.+)$/;
+
+/**
+ * Validates each environment and the rules between them (staging and production VPCs must
+ * not overlap, so they can be peered later). Throws one ConfigError listing every problem.
+ */
+export function validateEnvironments(inputs: Record<string, EnvironmentConfigInput>): Record<string, EnvironmentConfig> {
+  const problems: string[] = [];
+  const valid: Record<string, EnvironmentConfig> = {};
+  for (const [key, input] of Object.entries(inputs)) {
+    try {
+      const config = parseEnvironmentConfig(input, `environments/${key}`);
+      if (config.name !== key) {
+        throw new ConfigError(`environments/${key}: name (${JSON.stringify(config.name)}) must equal the folder name "${key}"`);
+      }
+      valid[key] = config;
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(error.message);
+    }
+  }
+  const named = Object.values(valid).filter((config) => !PREVIEW_NAME.test(config.name));
+  for (let i = 0; i < named.length; i++) {
+    for (let j = i + 1; j < named.length; j++) {
+      const [a, b] = [named[i], named[j]];
+      if (cidrsOverlap(a.network.cidr, b.network.cidr)) {
+        problems.push(
+          `environments/${b.name}: network.cidr (${JSON.stringify(b.network.cidr)}) must not overlap ${a.name}'s network.cidr (${a.network.cidr})`,
+        );
+      }
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems.join("\n"));
+  return valid;
+}
+
+/** Parses a pull-request number as given in PREVIEW_PR or a `preview-pr-<n>` name. */
+export function parsePullRequestNumber(raw: string, source = "PREVIEW_PR"): number {
+  if (!/^[1-9]\d{0,8}$/.test(raw.trim())) {
+    throw new ConfigError(`${source} (${JSON.stringify(raw)}) must be a positive integer pull-request number`);
+  }
+  return Number(raw.trim());
+}
+
+/**
+ * A preview is staging's config with its own name (so its own resource names, VPC and state key),
+ * in staging's account, with the cheapest database settings. Previews are never peered, so
+ * reusing staging's CIDR is fine.
+ */
+export function previewConfig(pullRequest: number, base: EnvironmentConfigInput = staging): EnvironmentConfig {
+  if (!Number.isInteger(pullRequest) || pullRequest < 1) {
+    throw new ConfigError(`PREVIEW_PR (${JSON.stringify(pullRequest)}) must be a positive integer pull-request number`);
+  }
+  const name = `preview-pr-${pullRequest}`;
+  return parseEnvironmentConfig(
+    {
+      ...base,
+      name,
+      protected: false,
+      snapshotShareAccountIds: [],
+      network: { ...base.network, interfaceEndpoints: [], flowLogRetentionDays: 3 },
+      database: {
+        ...base.database,
+        minCapacity: 0,
+        maxCapacity: 1,
+        secondsUntilAutoPause: 300,
+        instanceCount: 1,
+        deletionProtection: false,
+        backupRetentionDays: 1,
+        finalSnapshot: false,
+        performanceInsights: false,
+      },
+      tags: { ...base.tags, PullRequest: String(pullRequest) },
+    },
+    `environments/${name}`,
+  );
+}
+
+/** Resolves `staging`, `production` or `preview-pr-<n>`; anything else is a clear error. */
+export function resolveEnvironment(name: string, inputs: Record<string, EnvironmentConfigInput> = namedEnvironments): EnvironmentConfig {
+  const preview = PREVIEW_NAME.exec(name);
+  if (preview) {
+    validateEnvironments(inputs);
+    return previewConfig(parsePullRequestNumber(preview[1], `environment "${name}": pull-request number`), inputs.staging ?? staging);
+  }
+  if (!(name in inputs)) {
+    throw new ConfigError(`unknown environment ${JSON.stringify(name)}: expected one of ${Object.keys(inputs).join(", ")}, preview-pr-<n>`);
+  }
+  return validateEnvironments(inputs)[name];
+}
+
+/**
+ * Every environment to synthesize: all named ones (validated together, even when only some
+ * are selected), plus a preview when PREVIEW_PR is set. TWINSTACK_ENVIRONMENTS (comma-separated
+ * names) narrows the selection, e.g. for a plan of one environment.
+ */
+export function environmentsToSynthesize(
+  env: NodeJS.ProcessEnv = process.env,
+  inputs: Record<string, EnvironmentConfigInput> = namedEnvironments,
+): EnvironmentConfig[] {
+  const all = validateEnvironments(inputs);
+  const pr = env.PREVIEW_PR;
+  const preview = pr !== undefined && pr !== "" ? previewConfig(parsePullRequestNumber(pr), inputs.staging ?? staging) : undefined;
+  const selection = env.TWINSTACK_ENVIRONMENTS?.split(",").map((name) => name.trim()).filter(Boolean);
+  if (!selection || selection.length === 0) return preview ? [...Object.values(all), preview] : Object.values(all);
+  return selection.map((name) => (preview && name === preview.name ? preview : resolveEnvironment(name, inputs)));
+}

@@ -1,0 +1,165 @@
+/**
+ * Unit tests of the sample API handler (functions/api): they call the handler directly with
+ * API Gateway HTTP API payload 2.0 events, no AWS and no emulator. The handler is pure
+ * JavaScript with no dependencies, so there is nothing to mock; routing, headers and the
+ * version facts are all decided in-process. The deployed function is exercised end to end
+ * by the emulator and smoke tests.
+ */
+import { execFileSync } from "node:child_process";
+import { join } from "node:path";
+import { deploymentFromEnv, handler, requestPath, route, type Deployment, type HttpApiEvent } from "../../functions/api";
+
+const DEPLOYMENT_ENV = ["APP_VERSION", "ENVIRONMENT", "GIT_SHA", "DEPLOYED_AT"] as const;
+
+/** A minimal payload 2.0 event, as API Gateway sends it for the `$default` stage. */
+function httpEvent(method: string, path: string, stage = "$default"): HttpApiEvent {
+  return {
+    version: "2.0",
+    routeKey: "$default",
+    rawPath: path,
+    headers: { accept: "application/json" },
+    requestContext: { stage, requestId: "test-request-1", http: { method, path } },
+  };
+}
+
+describe("functions/api handler", () => {
+  const saved: Partial<Record<(typeof DEPLOYMENT_ENV)[number], string>> = {};
+
+  beforeEach(() => {
+    for (const name of DEPLOYMENT_ENV) {
+      saved[name] = process.env[name];
+      delete process.env[name];
+    }
+    // GIVEN the environment variables the Lambda module sets
+    process.env.APP_VERSION = "1.2.3";
+    process.env.ENVIRONMENT = "staging";
+    process.env.GIT_SHA = "0123456789abcdef0123456789abcdef01234567";
+    process.env.DEPLOYED_AT = "2026-01-02T03:04:05Z";
+  });
+
+  afterEach(() => {
+    for (const name of DEPLOYMENT_ENV) {
+      if (saved[name] === undefined) delete process.env[name];
+      else process.env[name] = saved[name];
+    }
+  });
+
+  test("GET /health answers 200 {status: ok} as JSON with the version headers", async () => {
+    // WHEN the health endpoint is called
+    const response = await handler(httpEvent("GET", "/health"));
+    // THEN it is healthy, JSON, and says which version and environment answered
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body)).toEqual({ status: "ok" });
+    expect(response.headers).toMatchObject({
+      "Content-Type": "application/json",
+      "X-App-Version": "1.2.3",
+      "X-Environment": "staging",
+    });
+    expect(response.isBase64Encoded).toBe(false);
+  });
+
+  test("GET /version answers exactly version, environment, gitSha and deployedAt", async () => {
+    // WHEN the version endpoint is called
+    const response = await handler(httpEvent("GET", "/version"));
+    // THEN the body is exactly the four deployment facts
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body)).toStrictEqual({
+      version: "1.2.3",
+      environment: "staging",
+      gitSha: "0123456789abcdef0123456789abcdef01234567",
+      deployedAt: "2026-01-02T03:04:05Z",
+    });
+    expect(response.headers["Content-Type"]).toBe("application/json");
+    expect(response.headers["X-App-Version"]).toBe("1.2.3");
+    expect(response.headers["X-Environment"]).toBe("staging");
+  });
+
+  test("missing or empty GIT_SHA and DEPLOYED_AT read as unknown", async () => {
+    // GIVEN a deployment that did not pass the commit or the deploy time
+    delete process.env.GIT_SHA;
+    process.env.DEPLOYED_AT = "  ";
+    // WHEN the version endpoint is called
+    const body = JSON.parse((await handler(httpEvent("GET", "/version"))).body);
+    // THEN those facts are `unknown`, the others are kept
+    expect(body).toEqual({ version: "1.2.3", environment: "staging", gitSha: "unknown", deployedAt: "unknown" });
+  });
+
+  test("with no environment at all every fact and header is unknown", () => {
+    // GIVEN an empty environment
+    // WHEN the deployment is read and a request answered
+    const deployment = deploymentFromEnv({});
+    const response = route(httpEvent("GET", "/health"), deployment);
+    // THEN nothing is undefined: headers must be strings for API Gateway
+    expect(deployment).toEqual({ version: "unknown", environment: "unknown", gitSha: "unknown", deployedAt: "unknown" });
+    expect(response.headers["X-App-Version"]).toBe("unknown");
+    expect(response.headers["X-Environment"]).toBe("unknown");
+  });
+
+  test.each([
+    ["an unknown path", "GET", "/nope"],
+    ["the root", "GET", "/"],
+    ["a trailing slash", "GET", "/health/"],
+    ["a sub-path", "GET", "/version/extra"],
+    ["another method on /health", "POST", "/health"],
+    ["another method on /version", "DELETE", "/version"],
+  ])("%s answers 404 JSON with the version headers", async (_label, method, path) => {
+    // WHEN a request matches no route
+    const response = await handler(httpEvent(method, path));
+    // THEN it is a JSON 404 that does not echo the request back
+    expect(response.statusCode).toBe(404);
+    expect(JSON.parse(response.body)).toEqual({ error: "NotFound", message: "No such route. Try GET /health or GET /version." });
+    expect(response.headers).toMatchObject({
+      "Content-Type": "application/json",
+      "X-App-Version": "1.2.3",
+      "X-Environment": "staging",
+    });
+  });
+
+  test("a named stage prefix in rawPath is ignored", async () => {
+    // GIVEN a request through a stage called `live` (rawPath keeps the stage name)
+    const event = httpEvent("GET", "/live/health", "live");
+    // WHEN it is answered
+    const response = await handler(event);
+    // THEN it is routed as /health
+    expect(requestPath(event)).toBe("/health");
+    expect(requestPath(httpEvent("GET", "/live", "live"))).toBe("/");
+    expect(requestPath(httpEvent("GET", "/lively/health", "live"))).toBe("/lively/health");
+    expect(response.statusCode).toBe(200);
+  });
+
+  test("method case does not matter; an event without a method is a 404", async () => {
+    expect((await handler(httpEvent("get", "/health"))).statusCode).toBe(200);
+    expect((await handler({ rawPath: "/health" })).statusCode).toBe(404);
+  });
+
+  test("an error while answering becomes a JSON 500 without details", async () => {
+    // GIVEN an event whose path cannot be read
+    const broken = { get rawPath(): string { throw new Error("secret detail"); }, requestContext: { http: { method: "GET" } } } as unknown as HttpApiEvent;
+    const spy = jest.spyOn(console, "error").mockImplementation(() => undefined);
+    // WHEN it is handled
+    const response = await handler(broken);
+    spy.mockRestore();
+    // THEN the caller sees a generic JSON error, still with the version headers
+    expect(response.statusCode).toBe(500);
+    expect(response.body).not.toContain("secret detail");
+    expect(JSON.parse(response.body)).toEqual({ error: "InternalError", message: "Internal error" });
+    expect(response.headers["Content-Type"]).toBe("application/json");
+    expect(response.headers["X-App-Version"]).toBe("1.2.3");
+  });
+
+  test("route is pure: it answers from the deployment it is given", () => {
+    const deployment: Deployment = { version: "9.9.9", environment: "preview-pr-42", gitSha: "abc", deployedAt: "now" };
+    const response = route(httpEvent("GET", "/version"), deployment);
+    expect(JSON.parse(response.body)).toEqual(deployment);
+    expect(response.headers["X-Environment"]).toBe("preview-pr-42");
+  });
+
+  test("Node.js runs index.js as is (no build step) and it exports handler", () => {
+    // WHEN plain node (no ts-jest transform) loads the file the Lambda runtime loads
+    const out = execFileSync(process.execPath, ["-e", "const m = require(process.argv[1]); process.stdout.write(typeof m.handler)", join(__dirname, "../../functions/api/index.js")], {
+      encoding: "utf8",
+    });
+    // THEN `index.handler` is a function
+    expect(out).toBe("function");
+  });
+});

@@ -1,0 +1,91 @@
+/**
+ * Preflight for the object refresh: harmless reads on both buckets before anything is written.
+ * A denied read names the grant that is missing and where it belongs.
+ */
+import { HeadObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import type { BucketRef } from "./sync";
+import { errorCode, errorStatus } from "./retry";
+
+export interface PreflightCheck {
+  /** What was checked, e.g. `s3:ListBucket on arn:aws:s3:::prod-uploads`. */
+  readonly check: string;
+  readonly ok: boolean;
+  /** Why it failed and what to grant (absent when ok). */
+  readonly problem?: string;
+}
+
+export class PreflightError extends Error {
+  constructor(readonly checks: PreflightCheck[]) {
+    super(
+      `object refresh preflight failed:\n${checks
+        .filter((check) => !check.ok)
+        .map((check) => `  - ${check.problem}`)
+        .join("\n")}`,
+    );
+    this.name = "PreflightError";
+  }
+}
+
+export interface PreflightOptions {
+  readonly source: BucketRef;
+  readonly destination: BucketRef;
+  /** Who runs the copy, for messages (default "the target's refresh role"). */
+  readonly principal?: string;
+}
+
+function isDenied(error: unknown): boolean {
+  const code = errorCode(error);
+  return code === "AccessDenied" || code === "Forbidden" || code === "AllAccessDisabled" || errorStatus(error) === 403;
+}
+
+function isKms(error: unknown): boolean {
+  return /kms/i.test(errorCode(error)) || /kms/i.test((error as Error | undefined)?.message ?? "");
+}
+
+/**
+ * Reads the source (ListObjectsV2 MaxKeys 1, then HeadObject of the first key) and the destination
+ * (ListObjectsV2 MaxKeys 1). Returns the checks; throws PreflightError when one fails.
+ */
+export async function preflightObjectSync(options: PreflightOptions): Promise<PreflightCheck[]> {
+  const principal = options.principal ?? "the target's refresh role";
+  const checks: PreflightCheck[] = [];
+  const problem = (error: unknown, grant: string, where: string): string => {
+    const code = errorCode(error);
+    if (code === "NoSuchBucket") return `${where}: bucket does not exist (NoSuchBucket)`;
+    if (isKms(error)) return `${where}: KMS denied (${code}): grant ${principal} kms:Decrypt on the source bucket's key (key policy and the role's policy)`;
+    if (isDenied(error)) return `${where}: access denied (${code}): grant ${grant} for ${principal}`;
+    return `${where}: ${code}: ${(error as Error | undefined)?.message ?? "failed"}`;
+  };
+
+  const listCheck = async (side: BucketRef, label: string, grantTail: string): Promise<string | undefined> => {
+    const check = `s3:ListBucket on arn:aws:s3:::${side.bucket}`;
+    try {
+      const page = await side.client.send(new ListObjectsV2Command({ Bucket: side.bucket, MaxKeys: 1 }));
+      checks.push({ check, ok: true });
+      return page.Contents?.[0]?.Key;
+    } catch (error) {
+      checks.push({ check, ok: false, problem: problem(error, `${check}${grantTail}`, `${label} ${side.bucket}`) });
+      return undefined;
+    }
+  };
+
+  const [firstKey] = await Promise.all([
+    listCheck(options.source, "source", " (source bucket policy and the role's policy)"),
+    listCheck(options.destination, "destination", " (the role's policy)"),
+  ]);
+  if (firstKey !== undefined) {
+    const check = `s3:GetObject on arn:aws:s3:::${options.source.bucket}/*`;
+    try {
+      await options.source.client.send(new HeadObjectCommand({ Bucket: options.source.bucket, Key: firstKey }));
+      checks.push({ check, ok: true });
+    } catch (error) {
+      checks.push({
+        check,
+        ok: false,
+        problem: problem(error, `${check} (source bucket policy and the role's policy)`, `source ${options.source.bucket} (HeadObject ${firstKey})`),
+      });
+    }
+  }
+  if (checks.some((check) => !check.ok)) throw new PreflightError(checks);
+  return checks;
+}

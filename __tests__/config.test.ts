@@ -2,7 +2,7 @@
  * Unit tests of environment validation: each bad config fails synthesis with an error that
  * names the environment, the field and what is allowed, and writes nothing.
  */
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { synthesize } from "../app";
@@ -119,5 +119,19 @@ describe("preview environments", () => {
   test("resolveEnvironment accepts preview-pr-<n>", () => {
     expect(resolveEnvironment("preview-pr-7").name).toBe("preview-pr-7");
     expect(() => resolveEnvironment("preview-pr-x")).toThrow(`environment "preview-pr-x": pull-request number ("x") must be a positive integer pull-request number`);
+  });
+});
+
+describe("single-account topology", () => {
+  test("TWINSTACK_SINGLE_ACCOUNT moves every environment into one account, sharing nothing", () => {
+    // GIVEN the checked-in two-account registry WHEN the single-account topology is selected
+    const outdir = freshOutdir();
+    synthesize({ outdir, env: { TWINSTACK_SINGLE_ACCOUNT: "123456789012" } });
+    // THEN one bootstrap serves both environments
+    expect(readdirSync(join(outdir, "stacks")).sort()).toEqual(["twinstack-bootstrap-123456789012", "twinstack-production", "twinstack-staging"]);
+  });
+
+  test("a malformed TWINSTACK_SINGLE_ACCOUNT is refused", () => {
+    expect(synthError({ staging, production }, { TWINSTACK_SINGLE_ACCOUNT: "12345" })).toBe(`TWINSTACK_SINGLE_ACCOUNT ("12345") must be a 12-digit AWS account id`);
   });
 });

@@ -14,6 +14,33 @@ export type NamedEnvironment = keyof typeof namedEnvironments;
 const PREVIEW_NAME = /^preview-pr-(.+)$/;
 
 /**
+ * The single-account topology, for teams with one AWS account (and for the sandbox, whose
+ * emulator cannot restore a snapshot shared from another account): every environment moves
+ * into `accountId`, keeping its deploy role's name; nothing is shared across accounts.
+ */
+export function inSingleAccount(inputs: Record<string, EnvironmentConfigInput>, accountId: string): Record<string, EnvironmentConfigInput> {
+  return Object.fromEntries(
+    Object.entries(inputs).map(([key, input]) => [
+      key,
+      {
+        ...input,
+        accountId,
+        deployRoleArn: input.deployRoleArn?.replace(/^arn:aws:iam::\d{12}:/, `arn:aws:iam::${accountId}:`),
+        snapshotShareAccountIds: [],
+      },
+    ]),
+  );
+}
+
+/** The registry as this process should see it: TWINSTACK_SINGLE_ACCOUNT=<account id> selects the single-account topology. */
+export function environmentInputs(env: NodeJS.ProcessEnv = process.env, inputs: Record<string, EnvironmentConfigInput> = namedEnvironments): Record<string, EnvironmentConfigInput> {
+  const single = env.TWINSTACK_SINGLE_ACCOUNT?.trim();
+  if (!single) return inputs;
+  if (!/^\d{12}$/.test(single)) throw new ConfigError(`TWINSTACK_SINGLE_ACCOUNT (${JSON.stringify(single)}) must be a 12-digit AWS account id`);
+  return inSingleAccount(inputs, single);
+}
+
+/**
  * Validates each environment and the rules between them (staging and production VPCs must
  * not overlap, so they can be peered later). Throws one ConfigError listing every problem.
  */
@@ -111,6 +138,7 @@ export function environmentsToSynthesize(
   env: NodeJS.ProcessEnv = process.env,
   inputs: Record<string, EnvironmentConfigInput> = namedEnvironments,
 ): EnvironmentConfig[] {
+  inputs = environmentInputs(env, inputs);
   const all = validateEnvironments(inputs);
   const pr = env.PREVIEW_PR;
   const preview = pr !== undefined && pr !== "" ? previewConfig(parsePullRequestNumber(pr), inputs.staging ?? staging) : undefined;

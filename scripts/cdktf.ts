@@ -1,0 +1,66 @@
+/**
+ * npm run plan|apply -- <env> [cdktf options]: `cdktf plan` / `cdktf apply` for one
+ * environment (staging, production or preview-pr-<n>), against the running sandbox or a real
+ * account (the usual AWS credential chain). Providers come from the local mirror when the
+ * machine has one, so no registry access is needed.
+ */
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { Command } from "commander";
+import { ConfigError } from "../environments/config";
+import { stackId } from "../environments/naming";
+import { environmentInputs, resolveEnvironment } from "../environments/registry";
+import { resolveAwsContext } from "./lib/aws-context";
+import { REPO_ROOT } from "./lib/synth";
+import { MissingToolError, findProviderMirror, writeOfflineCliConfig } from "./lib/terraform";
+
+const ACTIONS = { plan: "plan", apply: "apply", destroy: "destroy" } as const;
+type Action = keyof typeof ACTIONS;
+
+function fail(message: string, code = 2): never {
+  process.stderr.write(`twinstack: ${message}\n`);
+  process.exit(code);
+}
+
+function offlineCliConfig(): Record<string, string> {
+  try {
+    return { TF_CLI_CONFIG_FILE: writeOfflineCliConfig(join(REPO_ROOT, ".terraform-cli"), findProviderMirror()).cliConfigFile };
+  } catch (error) {
+    if (error instanceof MissingToolError) return {}; // no mirror: Terraform uses the registry as usual
+    throw error;
+  }
+}
+
+const program = new Command()
+  .name("npm run plan|apply|destroy --")
+  .description("cdktf plan/apply/destroy for one environment, against the sandbox or a real AWS account")
+  .argument("<action>", "plan, apply or destroy")
+  .argument("<environment>", "staging, production or preview-pr-<n>")
+  .argument("[cdktf-options...]", "passed to cdktf (e.g. --auto-approve)")
+  .allowUnknownOption(true)
+  .action((action: string, environment: string, extra: string[]) => {
+    if (!(action in ACTIONS)) fail(`action (${JSON.stringify(action)}) must be one of plan, apply, destroy`);
+    let context;
+    let stack: string;
+    try {
+      resolveEnvironment(environment); // a bad name fails before anything else is looked at
+      context = resolveAwsContext();
+      const env = { ...process.env, ...context.env, ...(context.kind === "sandbox" ? { TWINSTACK_SINGLE_ACCOUNT: context.sandbox.accountId } : {}) };
+      stack = stackId(resolveEnvironment(environment, environmentInputs(env)));
+      const preview = /^preview-pr-(\d+)$/.exec(environment);
+      const childEnv = {
+        ...env,
+        ...offlineCliConfig(),
+        TWINSTACK_ENVIRONMENTS: environment,
+        ...(preview ? { PREVIEW_PR: preview[1] } : {}),
+      };
+      process.stderr.write(`twinstack: ${action} ${stack} against ${context.kind === "sandbox" ? `the sandbox (${context.sandbox.endpoint})` : `AWS (${context.source})`}\n`);
+      const child = spawn(join(REPO_ROOT, "node_modules", ".bin", "cdktf"), [action as Action, stack, ...extra], { cwd: REPO_ROOT, env: childEnv, stdio: "inherit" });
+      child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+    } catch (error) {
+      if (error instanceof ConfigError) fail(error.message);
+      fail((error as Error).message);
+    }
+  });
+
+program.parse();

@@ -1,0 +1,77 @@
+/**
+ * Which AWS a command talks to: the running sandbox (emulated AWS started by `npm start`),
+ * or a real account through the usual credential chain. Neither: a clear error.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { REPO_ROOT } from "./synth";
+
+/** Written by `npm start`, removed by `npm run sandbox:down`. */
+export const SANDBOX_STATE_FILE = join(REPO_ROOT, ".sandbox", "state.json");
+
+export interface SandboxState {
+  readonly endpoint: string;
+  readonly pid: number;
+  readonly startedAt: string;
+  /** Account the sandbox deployed into (single-account topology). */
+  readonly accountId: string;
+  /** Region used by the sandbox. */
+  readonly region: string;
+}
+
+export type AwsContext =
+  | { kind: "sandbox"; sandbox: SandboxState; env: NodeJS.ProcessEnv }
+  | { kind: "aws"; source: string; env: NodeJS.ProcessEnv };
+
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function readSandboxState(file = SANDBOX_STATE_FILE): SandboxState | undefined {
+  if (!existsSync(file)) return undefined;
+  const state = JSON.parse(readFileSync(file, "utf8")) as SandboxState;
+  return processAlive(state.pid) ? state : undefined;
+}
+
+/** Environment variables that point AWS SDKs, the provider and the backend at the sandbox. */
+export function sandboxEnv(sandbox: Pick<SandboxState, "endpoint" | "region">): NodeJS.ProcessEnv {
+  return {
+    AWS_ENDPOINT_URL: sandbox.endpoint,
+    // The emulator accepts any credentials; these are not secrets.
+    AWS_ACCESS_KEY_ID: "testing",
+    AWS_SECRET_ACCESS_KEY: "testing",
+    AWS_REGION: sandbox.region,
+    AWS_DEFAULT_REGION: sandbox.region,
+    AWS_EC2_METADATA_DISABLED: "true",
+  };
+}
+
+function realCredentialSource(env: NodeJS.ProcessEnv): string | undefined {
+  if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) return "environment variables";
+  if (env.AWS_WEB_IDENTITY_TOKEN_FILE && env.AWS_ROLE_ARN) return "web identity (OIDC)";
+  if (env.AWS_PROFILE) return `profile ${env.AWS_PROFILE}`;
+  if (env.AWS_CONTAINER_CREDENTIALS_FULL_URI || env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI) return "container credentials";
+  const home = env.HOME ?? homedir();
+  if (existsSync(env.AWS_SHARED_CREDENTIALS_FILE ?? join(home, ".aws", "credentials"))) return "shared credentials file";
+  if (existsSync(env.AWS_CONFIG_FILE ?? join(home, ".aws", "config"))) return "shared config file";
+  return undefined;
+}
+
+/** The sandbox when it runs (unless AWS_ENDPOINT_URL is set explicitly), else real AWS, else an error. */
+export function resolveAwsContext(env: NodeJS.ProcessEnv = process.env, stateFile = SANDBOX_STATE_FILE): AwsContext {
+  if (env.AWS_ENDPOINT_URL) return { kind: "aws", source: `AWS_ENDPOINT_URL=${env.AWS_ENDPOINT_URL}`, env: {} };
+  const sandbox = readSandboxState(stateFile);
+  if (sandbox) return { kind: "sandbox", sandbox, env: sandboxEnv(sandbox) };
+  const source = realCredentialSource(env);
+  if (source) return { kind: "aws", source, env: {} };
+  throw new Error(
+    "no AWS to talk to: the sandbox is not running (start it with `npm start`) and no AWS credentials were found " +
+      "(set AWS_PROFILE, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or configure ~/.aws)",
+  );
+}

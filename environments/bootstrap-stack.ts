@@ -36,8 +36,9 @@ export class BootstrapStack extends TerraformStack {
       tags: { Project: props.project, Environment: "account", Environments: props.environments.join(" "), ManagedBy: "cdktf", Version: props.version },
       target: props.target,
     });
-    // Local state at the repository root (git-ignored): this stack creates the remote state.
-    new LocalBackend(this, { path: `terraform.${id}.tfstate` });
+    // Local state at the repository root (git-ignored; terraform runs in cdktf.out/stacks/<id>,
+    // which synthesis rewrites): this stack creates the remote state everything else uses.
+    new LocalBackend(this, { path: `../../../terraform.${id}.tfstate` });
     this.stateBackend = new StateBackend(this, "state", {
       project: props.project,
       accountId: props.accountId,

@@ -12,6 +12,8 @@ import { CloudfrontOriginAccessControl } from "@cdktf/provider-aws/lib/cloudfron
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
 import { App, TerraformOutput, TerraformStack, Testing } from "cdktf";
+// Types of the cdktf jest matchers (toHaveResourceWithProperties…); erased at runtime.
+import type {} from "cdktf/lib/testing/adapters/jest";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

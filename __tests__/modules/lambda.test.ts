@@ -4,7 +4,8 @@
  * least privilege is the point of the module and a plan review would not catch a widened
  * policy. The last suite runs real `terraform validate` with the real AWS provider (offline
  * mirror) on a tiny stack holding the construct, so argument names and types are checked by
- * the provider schema too; it skips loudly when terraform or the mirror is missing.
+ * the provider schema too, and runs the handler extracted from the packaged zip (python3's
+ * zipfile extracts it); it skips loudly when terraform or the mirror is missing.
  */
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
@@ -23,7 +24,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ApiFunction, readVersionFile, type ApiFunctionProps } from "../../modules/lambda";
-import { terraform, writeOfflineCliConfig } from "../../scripts/lib/terraform";
+import { runCommand, terraform, writeOfflineCliConfig } from "../../scripts/lib/terraform";
 import { describeWithTools } from "../helpers/requirements";
 
 const ACCOUNT = "111111111111";
@@ -359,8 +360,16 @@ describeWithTools("ApiFunction under real terraform validate", ["terraform", "pr
       const dir = join(outdir, "stacks", "lambda");
       const synthesized = JSON.parse(readFileSync(join(dir, "cdk.tf.json"), "utf8"));
       const filename = Object.values(synthesized.resource.aws_lambda_function as Record<string, { filename: string }>)[0].filename;
-      // THEN the zip the function points at exists next to the stack
+      // THEN the zip the function points at exists next to the stack, with index.js at its root
+      // (the handler is `index.handler`), and the extracted handler answers
       expect(existsSync(join(dir, filename))).toBe(true);
+      const unzipped = join(outdir, "unzipped");
+      const extract = await runCommand("python3", ["-m", "zipfile", "-e", join(dir, filename), unzipped]);
+      expect(extract.code).toBe(0);
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const packaged = require(join(unzipped, "index.js")) as typeof import("../../functions/api");
+      const health = await packaged.handler({ rawPath: "/health", requestContext: { http: { method: "GET" } } });
+      expect(health.statusCode).toBe(200);
 
       // WHEN terraform initialises offline and validates it
       const { cliConfigFile } = writeOfflineCliConfig();

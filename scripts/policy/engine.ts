@@ -14,7 +14,7 @@ export interface EnvironmentFacts {
   readonly publicRoutes?: readonly string[];
   /** Cognito MFA the config asks for (`ON`, `OPTIONAL`, `OFF`); when unset only "never OFF when protected" applies. */
   readonly expectedMfa?: "ON" | "OPTIONAL" | "OFF";
-  /** Buckets must use a customer-managed KMS key (CKV_AWS_145). Default true. */
+  /** Buckets must use a customer-managed KMS key (CKV_AWS_145): only where the config asks. Default false (SSE-S3 is accepted). */
   readonly bucketsRequireCustomerKey?: boolean;
 }
 

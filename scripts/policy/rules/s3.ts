@@ -71,7 +71,7 @@ export const s3Rules: Rule[] = [
     checkov: ["CKV_AWS_145"],
     trivy: ["AVD-AWS-0132"],
     check: (bucket, context) => {
-      if (context.env.bucketsRequireCustomerKey === false) return undefined;
+      if (context.env.bucketsRequireCustomerKey !== true) return undefined;
       const rules = sseRules(context, bucket);
       const cmk = rules.some((r) => String(r.sse_algorithm).startsWith("aws:kms") && typeof r.kms_master_key_id === "string" && r.kms_master_key_id !== "");
       return cmk ? pass("SSE-KMS with kms_master_key_id") : fail("default encryption is not aws:kms with a kms_master_key_id (customer-managed key)");

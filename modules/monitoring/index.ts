@@ -176,7 +176,7 @@ export class Monitoring extends Construct {
       // A rate, not a count: 5 errors is an outage at 10 requests and noise at 100,000.
       alarm("apiServerErrorRate", "api-5xx-rate", {
         alarmDescription:
-          `More than ${rate * 100}% of requests to the HTTP API ${api.apiId} returned 5xx (periods with fewer than ${minimumRequests} requests count as 0). ` +
+          `More than ${round2(rate * 100)}% of requests to the HTTP API ${api.apiId} returned 5xx (periods with fewer than ${minimumRequests} requests count as 0). ` +
           `Check the function's Errors alarm and its logs, then the database; roll back the last deploy if it started with it.`,
         comparisonOperator: "GreaterThanThreshold",
         threshold: rate,
@@ -234,10 +234,10 @@ export class Monitoring extends Construct {
       const db = props.database;
       const dimensions = { DBClusterIdentifier: db.clusterIdentifier };
       const fraction = db.capacityThresholdFraction ?? 0.9;
-      const capacity = fraction * db.maxCapacity;
+      const capacity = round2(fraction * db.maxCapacity);
       alarm("databaseCapacity", "database-capacity", {
         alarmDescription:
-          `Aurora cluster ${db.clusterIdentifier} is at ≥ ${capacity} ACU (${fraction * 100}% of its ${db.maxCapacity} ACU maximum). ` +
+          `Aurora cluster ${db.clusterIdentifier} is at ≥ ${capacity} ACU (${round2(fraction * 100)}% of its ${db.maxCapacity} ACU maximum). ` +
           `Look for expensive queries (Performance Insights, pg_stat_statements); if the load is real, raise database.maxCapacity in the environment config.`,
         comparisonOperator: "GreaterThanOrEqualToThreshold",
         threshold: capacity,
@@ -263,4 +263,9 @@ export class Monitoring extends Construct {
     }
     this.alarmNames = names;
   }
+}
+
+/** 0.7 × 3 is 2.0999999999999996 in floating point; thresholds and descriptions read 2.1. */
+function round2(value: number): number {
+  return Math.round(value * 100) / 100;
 }

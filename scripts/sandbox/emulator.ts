@@ -320,11 +320,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   throw lastError as Error;
 }
 
+/** Arguments for the launcher: loopback only, dies with `parentPid`. */
+export function launcherArgs(port: number, patched: boolean, parentPid: number): string[] {
+  return [LAUNCHER, "--parent-pid", String(parentPid), ...(patched ? [] : ["--no-patches"]), "-H", "127.0.0.1", "-p", String(port)];
+}
+
 async function launch(python: string, port: number, patched: boolean, timeoutMs: number, requestedLog?: string): Promise<Emulator> {
   const tempDir = requestedLog ? undefined : mkdtempSync(join(tmpdir(), "twinstack-moto-"));
   const logFile = requestedLog ?? join(tempDir as string, "moto.log");
   const logFd = openSync(logFile, "a");
-  const args = [LAUNCHER, "--parent-pid", String(process.pid), ...(patched ? [] : ["--no-patches"]), "-H", "127.0.0.1", "-p", String(port)];
+  const args = launcherArgs(port, patched, process.pid);
   let child: ChildProcess;
   try {
     child = spawn(python, args, {

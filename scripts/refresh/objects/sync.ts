@@ -19,6 +19,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { listingPrefixes, planSync, type CopyAction, type KeyScope, type ListedObject, type ObjectSyncPlan } from "./plan";
 import { describeError, isRetryable, withRetries, type RetryOptions } from "./retry";
+import { createFastCopier, type FastCopier } from "./fastcopy";
 
 export const DEFAULT_CONCURRENCY = 64;
 /** Objects larger than this are copied with UploadPartCopy (CopyObject's limit is 5 GiB). */
@@ -50,6 +51,13 @@ export interface ObjectSyncOptions extends KeyScope {
   readonly trustEtags?: boolean;
   /** Attempts per key (on top of the SDK's own retries) and backoff (defaults: 5 attempts, 200 ms base). */
   readonly retry?: RetryOptions;
+  /**
+   * How single-part copies are sent: "fast" (default) signs and sends CopyObject directly with
+   * the destination client's endpoint, region and credentials (see fastcopy.ts; falls back to the
+   * SDK when the client's configuration needs it); "sdk" always uses `client.send` (e.g. with
+   * aws-sdk-client-mock).
+   */
+  readonly copyTransport?: "fast" | "sdk";
   /** Receives progress events. */
   readonly onEvent?: (event: ObjectSyncEvent) => void;
   /** Minimum interval between `progress` events in ms (default 250; 0 = every object). */
@@ -199,7 +207,11 @@ export function copySource(bucket: string, key: string): string {
   return `${bucket}/${key.split("/").map(encodeURIComponent).join("/")}`;
 }
 
-async function copySinglePart(options: ObjectSyncOptions, action: CopyAction): Promise<void> {
+async function copySinglePart(options: ObjectSyncOptions, action: CopyAction, fast: FastCopier | undefined): Promise<void> {
+  if (fast) {
+    await fast.copy(action.key, copySource(options.source.bucket, action.key));
+    return;
+  }
   await options.destination.client.send(
     new CopyObjectCommand({
       Bucket: options.destination.bucket,
@@ -314,6 +326,11 @@ export async function runObjectSync(options: ObjectSyncOptions): Promise<ObjectS
   });
 
   const threshold = options.multipartThreshold ?? DEFAULT_MULTIPART_THRESHOLD;
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+  const fast =
+    options.copyTransport === "sdk" || plan.copy.length === 0
+      ? undefined
+      : await createFastCopier(options.destination.client, options.destination.bucket, concurrency + 8);
   const failures: ObjectSyncFailure[] = [];
   const objectsTotal = plan.copy.length + plan.delete.length;
   const bytesTotal = plan.bytesToCopy;
@@ -341,7 +358,7 @@ export async function runObjectSync(options: ObjectSyncOptions): Promise<ObjectS
       if (action.size > threshold) {
         await copyMultipart(options, action);
       } else {
-        await withRetries(() => copySinglePart(options, action), options.retry);
+        await withRetries(() => copySinglePart(options, action, fast), options.retry);
       }
       copied += 1;
       bytesDone += action.size;
@@ -381,10 +398,11 @@ export async function runObjectSync(options: ObjectSyncOptions): Promise<ObjectS
   for (let i = 0; i < plan.delete.length; i += DELETE_BATCH) batches.push(plan.delete.slice(i, i + DELETE_BATCH));
 
   // Deletes and copies share nothing (disjoint keys): run both at once; deletes are few requests.
-  await Promise.all([
-    runPool(plan.copy, options.concurrency ?? DEFAULT_CONCURRENCY, copyOne, options.signal),
-    runPool(batches, 4, deleteBatch, options.signal),
-  ]);
+  try {
+    await Promise.all([runPool(plan.copy, concurrency, copyOne, options.signal), runPool(batches, 4, deleteBatch, options.signal)]);
+  } finally {
+    fast?.destroy();
+  }
   progress(true);
 
   const summary: ObjectSyncSummary = {

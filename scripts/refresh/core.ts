@@ -1,0 +1,221 @@
+/**
+ * What every refresh half (database now, objects later) shares: the clock, the event stream,
+ * errors that carry an exit code, masking, retries and bounded polling.
+ */
+import { randomBytes } from "node:crypto";
+
+/** Time source; the model and tests use a simulated one. */
+export interface Clock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export const realClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+export type HalfName = "database" | "objects";
+
+export type EventState = "planned" | "skipped" | "started" | "waiting" | "done" | "failed" | "refused" | "info";
+
+/** One line of `--json` output. */
+export interface RefreshEvent {
+  refreshId?: string;
+  half?: HalfName | "refresh";
+  step: string;
+  state: EventState;
+  /** Milliseconds since the command started. */
+  elapsedMs: number;
+  identifiers?: Record<string, string>;
+  message?: string;
+}
+
+export interface EventSink {
+  emit(event: Omit<RefreshEvent, "elapsedMs">): void;
+}
+
+/** Collects events (tests) and optionally forwards them. */
+export class EventLog implements EventSink {
+  readonly events: RefreshEvent[] = [];
+  private readonly started: number;
+  constructor(
+    private readonly clock: Clock = realClock,
+    private readonly forward?: (event: RefreshEvent) => void,
+  ) {
+    this.started = clock.now();
+  }
+  emit(event: Omit<RefreshEvent, "elapsedMs">): void {
+    const full: RefreshEvent = { ...event, elapsedMs: this.clock.now() - this.started };
+    this.events.push(full);
+    this.forward?.(full);
+  }
+}
+
+/** Refused before any write, or bad usage: exit 2. */
+export class RefusedError extends Error {
+  readonly exitCode = 2;
+  constructor(message: string) {
+    super(message);
+    this.name = "RefusedError";
+  }
+}
+
+/** A step failed; staging is left working: exit 1. */
+export class StepFailedError extends Error {
+  readonly exitCode = 1;
+  constructor(
+    readonly step: string,
+    message: string,
+  ) {
+    super(`${step}: ${message}`);
+    this.name = "StepFailedError";
+  }
+}
+
+/** `222222222222` → `********2222`. */
+export function maskTail(value: string, keep = 4): string {
+  if (value.length <= keep) return value;
+  return "*".repeat(value.length - keep) + value.slice(-keep);
+}
+
+/** Masks every 12-digit account id inside a string (ARNs, messages). */
+export function maskAccounts(text: string): string {
+  return text.replace(/\b\d{12}\b/g, (account) => maskTail(account));
+}
+
+/**
+ * A refresh id: `r<yyyymmddhhmm>-<4 hex>`, 18 characters, a valid part of an RDS identifier
+ * (starts with a letter, lowercase letters, digits, single hyphens).
+ */
+export function newRefreshId(now = new Date(), random = randomBytes(2).toString("hex")): string {
+  const stamp = now.toISOString().replace(/[-:T]/g, "").slice(0, 12);
+  return `r${stamp}-${random}`;
+}
+
+export const REFRESH_ID = /^r\d{12}-[0-9a-f]{4}$/;
+
+export function assertRefreshId(id: string): string {
+  if (!REFRESH_ID.test(id)) throw new RefusedError(`refresh id ${JSON.stringify(id)} must look like r202501311200-ab12 (see \`status\`)`);
+  return id;
+}
+
+const RETRYABLE = new Set([
+  "Throttling",
+  "ThrottlingException",
+  "ThrottledException",
+  "RequestLimitExceeded",
+  "TooManyRequestsException",
+  "ProvisionedThroughputExceededException",
+  "RequestThrottled",
+  "SlowDown",
+  "InternalFailure",
+  "ServiceUnavailable",
+]);
+
+export function isRetryable(error: unknown): boolean {
+  const e = error as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number }; $retryable?: unknown };
+  if (e?.name && RETRYABLE.has(e.name)) return true;
+  if (e?.Code && RETRYABLE.has(e.Code)) return true;
+  const status = e?.$metadata?.httpStatusCode;
+  return status === 429 || (status !== undefined && status >= 500);
+}
+
+export interface RetryOptions {
+  clock: Clock;
+  attempts?: number;
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  random?: () => number;
+}
+
+/**
+ * Retries throttling and 5xx errors with full-jitter exponential backoff (on top of the SDK's
+ * own retries), so a throttled describe in a long wait does not fail the refresh.
+ */
+export async function withRetries<T>(what: string, fn: () => Promise<T>, options: RetryOptions): Promise<T> {
+  const attempts = options.attempts ?? 6;
+  const base = options.baseDelayMs ?? 500;
+  const cap = options.maxDelayMs ?? 20_000;
+  const random = options.random ?? Math.random;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (!isRetryable(error) || attempt >= attempts) {
+        if (isRetryable(error)) (error as Error).message = `${what}: still throttled after ${attempts} attempts: ${(error as Error).message}`;
+        throw error;
+      }
+      await options.clock.sleep(Math.max(50, Math.floor(random() * Math.min(cap, base * 2 ** (attempt - 1)))));
+    }
+  }
+}
+
+export interface WaitOptions {
+  clock: Clock;
+  /** Overall limit for this wait. */
+  timeoutMs: number;
+  /** First delay; grows ×1.5 per poll up to maxDelayMs, each with ±20 % jitter. */
+  minDelayMs?: number;
+  maxDelayMs?: number;
+  random?: () => number;
+  /** Called on every poll that is not yet done (for progress events). */
+  onPoll?: (detail: string, elapsedMs: number) => void;
+}
+
+/** What a poll found: done, not yet (with a reason), or gone (the thing does not exist). */
+export type PollResult = { done: true } | { done: false; detail: string; missing?: boolean };
+
+/**
+ * Bounded, jittered polling with an overall timeout. A resource reported missing on three
+ * consecutive polls fails fast: a wrong identifier must not spin until the timeout.
+ */
+export async function waitFor(what: string, poll: () => Promise<PollResult>, options: WaitOptions): Promise<void> {
+  const start = options.clock.now();
+  const random = options.random ?? Math.random;
+  let delay = options.minDelayMs ?? 5_000;
+  const maxDelay = options.maxDelayMs ?? 30_000;
+  let missing = 0;
+  for (;;) {
+    const result = await poll();
+    if (result.done) return;
+    missing = result.missing ? missing + 1 : 0;
+    if (missing >= 3) throw new Error(`${what}: ${result.detail} (not found on 3 consecutive polls: is the identifier right?)`);
+    const elapsed = options.clock.now() - start;
+    if (elapsed >= options.timeoutMs) {
+      throw new Error(`${what}: timed out after ${Math.round(elapsed / 1000)} s (${result.detail})`);
+    }
+    options.onPoll?.(result.detail, elapsed);
+    const jittered = Math.round(delay * (0.8 + 0.4 * random()));
+    await options.clock.sleep(Math.min(jittered, Math.max(0, options.timeoutMs - elapsed) + 1));
+    delay = Math.min(maxDelay, Math.round(delay * 1.5));
+  }
+}
+
+/** What a half reports for `plan`. */
+export interface PlanReport {
+  half: HalfName;
+  /** Failed checks, each saying what to fix. Empty means runnable. */
+  problems: string[];
+  /** Refusals (protected target, account mismatch): exit 2. */
+  refusals: string[];
+  steps: Array<{ step: string; status: "todo" | "done" | "skipped"; description: string; identifiers: Record<string, string> }>;
+}
+
+/**
+ * One half of a refresh (database, objects). Halves run in parallel under one lock, one
+ * confirmation and one event stream, owned by the runner.
+ */
+export interface RefreshHalf {
+  readonly name: HalfName;
+  /** Read-only: checks and the steps that would run. */
+  plan(refreshId: string): Promise<PlanReport>;
+  /** Runs (or resumes) every remaining step, deciding from observed state. */
+  run(refreshId: string): Promise<void>;
+  /** Puts the target back as it was before this refresh, while that is still possible. */
+  rollback(refreshId: string): Promise<void>;
+  /** Deletes what this tool tagged and no longer needs. */
+  cleanup(options: { olderThanMs: number }): Promise<void>;
+  /** Human summary of what exists for a refresh (or all refreshes). */
+  status(refreshId?: string): Promise<Array<Record<string, string>>>;
+}

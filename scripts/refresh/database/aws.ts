@@ -1,0 +1,308 @@
+/**
+ * Thin AWS adapter of the database half: observe (describe calls → ObservedDatabase) and
+ * execute (one Action → one API call). No decisions here; the planner makes them.
+ */
+import { DescribeKeyCommand } from "@aws-sdk/client-kms";
+import {
+  AddTagsToResourceCommand,
+  CopyDBClusterSnapshotCommand,
+  CreateDBClusterSnapshotCommand,
+  CreateDBInstanceCommand,
+  DBCluster,
+  DBClusterSnapshot,
+  DeleteDBClusterCommand,
+  DeleteDBClusterSnapshotCommand,
+  DeleteDBInstanceCommand,
+  DescribeAccountAttributesCommand,
+  DescribeDBClusterSnapshotAttributesCommand,
+  DescribeDBClusterSnapshotsCommand,
+  DescribeDBClustersCommand,
+  DescribeDBInstancesCommand,
+  ModifyDBClusterCommand,
+  ModifyDBClusterSnapshotAttributeCommand,
+  ModifyDBInstanceCommand,
+  RDSClient,
+  RestoreDBClusterFromSnapshotCommand,
+  Tag,
+} from "@aws-sdk/client-rds";
+import type { AccountClients } from "../accounts";
+import { Clock, withRetries } from "../core";
+import {
+  AccountObservation,
+  Action,
+  ClusterView,
+  DatabaseContext,
+  InstanceView,
+  ObservedDatabase,
+  SnapshotView,
+  TAG_REFRESH_ID,
+  TAG_RETIRED_BY,
+  TAG_TARGET_ENV,
+} from "./model";
+
+const tagMap = (tags: Tag[] | undefined): Record<string, string> => Object.fromEntries((tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""]));
+const tagList = (tags: Record<string, string>): Tag[] => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+
+function clusterView(c: DBCluster): ClusterView {
+  return {
+    id: c.DBClusterIdentifier ?? "",
+    arn: c.DBClusterArn ?? "",
+    status: c.Status ?? "unknown",
+    tags: tagMap(c.TagList),
+    engine: c.Engine ?? "",
+    engineVersion: c.EngineVersion ?? "",
+    storageEncrypted: c.StorageEncrypted ?? false,
+    kmsKeyId: c.KmsKeyId,
+    masterUsername: c.MasterUsername,
+    databaseName: c.DatabaseName,
+    subnetGroup: c.DBSubnetGroup,
+    securityGroupIds: (c.VpcSecurityGroups ?? []).map((g) => g.VpcSecurityGroupId ?? "").filter(Boolean),
+    parameterGroup: c.DBClusterParameterGroup,
+    members: (c.DBClusterMembers ?? []).map((m) => m.DBInstanceIdentifier ?? "").filter(Boolean),
+    secretArn: c.MasterUserSecret?.SecretArn,
+    secretKmsKeyId: c.MasterUserSecret?.KmsKeyId,
+    httpEndpointEnabled: c.HttpEndpointEnabled ?? false,
+    deletionProtection: c.DeletionProtection ?? false,
+  };
+}
+
+function snapshotView(s: DBClusterSnapshot, sharedWith: string[]): SnapshotView {
+  return {
+    id: s.DBClusterSnapshotIdentifier ?? "",
+    arn: s.DBClusterSnapshotArn ?? "",
+    status: s.Status ?? "unknown",
+    type: s.SnapshotType ?? "manual",
+    clusterId: s.DBClusterIdentifier,
+    encrypted: s.StorageEncrypted ?? false,
+    kmsKeyId: s.KmsKeyId,
+    engineVersion: s.EngineVersion,
+    createdAt: s.SnapshotCreateTime ? new Date(s.SnapshotCreateTime).getTime() : undefined,
+    tags: tagMap(s.TagList),
+    sharedWith,
+  };
+}
+
+const notFound = (error: unknown): boolean => /NotFound/.test((error as Error)?.name ?? "");
+
+export class RdsAdapter {
+  constructor(
+    readonly source: AccountClients,
+    readonly target: AccountClients,
+    private readonly clock: Clock,
+  ) {}
+
+  private call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    return withRetries(what, fn, { clock: this.clock });
+  }
+
+  private async paginate<T>(what: string, page: (marker?: string) => Promise<{ items: T[]; marker?: string }>): Promise<T[]> {
+    const all: T[] = [];
+    let marker: string | undefined;
+    do {
+      const result = await this.call(what, () => page(marker));
+      all.push(...result.items);
+      marker = result.marker;
+    } while (marker);
+    return all;
+  }
+
+  async clusters(rds: RDSClient): Promise<ClusterView[]> {
+    const list = await this.paginate("rds:DescribeDBClusters", async (Marker) => {
+      const out = await rds.send(new DescribeDBClustersCommand({ Marker }));
+      return { items: out.DBClusters ?? [], marker: out.Marker };
+    });
+    return list.map(clusterView);
+  }
+
+  async instances(rds: RDSClient): Promise<InstanceView[]> {
+    const list = await this.paginate("rds:DescribeDBInstances", async (Marker) => {
+      const out = await rds.send(new DescribeDBInstancesCommand({ Marker }));
+      return { items: out.DBInstances ?? [], marker: out.Marker };
+    });
+    return list.map((i) => ({ id: i.DBInstanceIdentifier ?? "", clusterId: i.DBClusterIdentifier, status: i.DBInstanceStatus ?? "unknown", tags: tagMap(i.TagList) }));
+  }
+
+  /** Manual snapshots this tool tagged, plus one asked for by name (possibly automated). */
+  async snapshots(rds: RDSClient, extra?: string): Promise<SnapshotView[]> {
+    const manual = await this.paginate("rds:DescribeDBClusterSnapshots", async (Marker) => {
+      const out = await rds.send(new DescribeDBClusterSnapshotsCommand({ SnapshotType: "manual", Marker }));
+      return { items: out.DBClusterSnapshots ?? [], marker: out.Marker };
+    });
+    const tagged = manual.filter((s) => tagMap(s.TagList)[TAG_REFRESH_ID]);
+    if (extra && !tagged.some((s) => s.DBClusterSnapshotIdentifier === extra || s.DBClusterSnapshotArn === extra)) {
+      try {
+        const out = await this.call("rds:DescribeDBClusterSnapshots", () => rds.send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: extra })));
+        tagged.push(...(out.DBClusterSnapshots ?? []));
+      } catch (error) {
+        if (!notFound(error)) throw error;
+      }
+    }
+    const views: SnapshotView[] = [];
+    for (const s of tagged) {
+      let shared: string[] = [];
+      if (s.SnapshotType === "manual" && s.Status === "available") {
+        const attrs = await this.call("rds:DescribeDBClusterSnapshotAttributes", () =>
+          rds.send(new DescribeDBClusterSnapshotAttributesCommand({ DBClusterSnapshotIdentifier: s.DBClusterSnapshotIdentifier })),
+        );
+        shared = attrs.DBClusterSnapshotAttributesResult?.DBClusterSnapshotAttributes?.find((a) => a.AttributeName === "restore")?.AttributeValues ?? [];
+      }
+      views.push(snapshotView(s, shared));
+    }
+    return views;
+  }
+
+  async keyArn(clients: AccountClients, keyId: string): Promise<{ arn: string; manager?: string } | undefined> {
+    try {
+      const out = await this.call("kms:DescribeKey", () => clients.kms.send(new DescribeKeyCommand({ KeyId: keyId })));
+      return out.KeyMetadata?.Arn ? { arn: out.KeyMetadata.Arn, manager: out.KeyMetadata.KeyManager } : undefined;
+    } catch (error) {
+      if (notFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async quota(rds: RDSClient): Promise<{ used: number; max: number } | undefined> {
+    try {
+      const out = await this.call("rds:DescribeAccountAttributes", () => rds.send(new DescribeAccountAttributesCommand({})));
+      const q = out.AccountQuotas?.find((a) => a.AccountQuotaName === "ManualClusterSnapshots" || a.AccountQuotaName === "ManualSnapshots");
+      return q && q.Used !== undefined && q.Max !== undefined ? { used: q.Used, max: q.Max } : undefined;
+    } catch {
+      return undefined; // not every endpoint (the emulator) answers; the check is then skipped
+    }
+  }
+
+  async observe(ctx: DatabaseContext): Promise<ObservedDatabase> {
+    const sameAccount = ctx.source.accountId === ctx.target.accountId;
+    const [sourceAccount, targetAccount] = await Promise.all([
+      this.observeAccount(this.source, ctx.sourceSnapshot),
+      sameAccount ? undefined : this.observeAccount(this.target),
+    ]);
+    const target = targetAccount ?? sourceAccount;
+    const sourceCluster = sourceAccount.clusters.find((c) => c.id === ctx.names.sourceCluster);
+    const chosen = ctx.sourceSnapshot ? sourceAccount.snapshots.find((s) => s.id === ctx.sourceSnapshot || s.arn === ctx.sourceSnapshot) : undefined;
+    const encrypted = chosen ? chosen.encrypted : sourceCluster?.storageEncrypted;
+    const sourceKeyId = chosen ? chosen.kmsKeyId : sourceCluster?.kmsKeyId;
+    const [sourceKey, sourceCmk, targetKey, quota] = await Promise.all([
+      encrypted && sourceKeyId ? this.keyArn(this.source, sourceKeyId) : undefined,
+      this.keyArn(this.source, ctx.names.sourceKeyAlias),
+      this.keyArn(this.target, ctx.names.targetKeyAlias),
+      this.quota(this.source.rds),
+    ]);
+    return {
+      source: {
+        ...sourceAccount,
+        manualSnapshotQuota: quota,
+        keyManager: encrypted ? ((sourceKey?.manager as "AWS" | "CUSTOMER" | undefined) ?? "CUSTOMER") : undefined,
+        cmkArn: sourceCmk?.manager === "CUSTOMER" ? sourceCmk.arn : undefined,
+      },
+      target: { ...target, keyArn: targetKey?.arn },
+    };
+  }
+
+  private async observeAccount(clients: AccountClients, extraSnapshot?: string): Promise<AccountObservation> {
+    const [clusters, instances, snapshots] = await Promise.all([this.clusters(clients.rds), this.instances(clients.rds), this.snapshots(clients.rds, extraSnapshot)]);
+    return { clusters, instances, snapshots };
+  }
+
+  /** Executes one action. The scrub is executed by the caller (it needs the executor). */
+  async execute(action: Exclude<Action, { kind: "scrub" }>): Promise<void> {
+    const src = this.source.rds;
+    const tgt = this.target.rds;
+    const run = (name: string, fn: () => Promise<unknown>) => this.call(name, fn).then(() => undefined);
+    switch (action.kind) {
+      case "createSnapshot":
+        return run("rds:CreateDBClusterSnapshot", () =>
+          src.send(new CreateDBClusterSnapshotCommand({ DBClusterIdentifier: action.clusterId, DBClusterSnapshotIdentifier: action.snapshotId, Tags: tagList(action.tags) })),
+        );
+      case "copySnapshot":
+        return run("rds:CopyDBClusterSnapshot", () =>
+          src.send(
+            new CopyDBClusterSnapshotCommand({
+              SourceDBClusterSnapshotIdentifier: action.from,
+              TargetDBClusterSnapshotIdentifier: action.to,
+              KmsKeyId: action.kmsKeyId,
+              CopyTags: false,
+              Tags: tagList(action.tags),
+            }),
+          ),
+        );
+      case "shareSnapshot":
+        return run("rds:ModifyDBClusterSnapshotAttribute", () =>
+          src.send(new ModifyDBClusterSnapshotAttributeCommand({ DBClusterSnapshotIdentifier: action.snapshotId, AttributeName: "restore", ValuesToAdd: [action.accountId] })),
+        );
+      case "restoreCluster":
+        return run("rds:RestoreDBClusterFromSnapshot", () =>
+          tgt.send(
+            new RestoreDBClusterFromSnapshotCommand({
+              DBClusterIdentifier: action.clusterId,
+              SnapshotIdentifier: action.snapshotArn,
+              Engine: "aurora-postgresql",
+              EngineVersion: action.engineVersion,
+              KmsKeyId: action.kmsKeyId,
+              DBSubnetGroupName: action.subnetGroup,
+              VpcSecurityGroupIds: action.securityGroupIds.length > 0 ? action.securityGroupIds : undefined,
+              DBClusterParameterGroupName: action.parameterGroup,
+              ServerlessV2ScalingConfiguration: {
+                MinCapacity: action.minCapacity,
+                MaxCapacity: action.maxCapacity,
+                SecondsUntilAutoPause: action.secondsUntilAutoPause,
+              },
+              EnableIAMDatabaseAuthentication: true,
+              EnableCloudwatchLogsExports: ["postgresql"],
+              CopyTagsToSnapshot: true,
+              DeletionProtection: action.deletionProtection,
+              Tags: tagList(action.tags),
+            }),
+          ),
+        );
+      case "createInstance":
+        return run("rds:CreateDBInstance", () =>
+          tgt.send(
+            new CreateDBInstanceCommand({
+              DBInstanceIdentifier: action.instanceId,
+              DBClusterIdentifier: action.clusterId,
+              DBInstanceClass: "db.serverless",
+              Engine: "aurora-postgresql",
+              PubliclyAccessible: false,
+              AutoMinorVersionUpgrade: true,
+              PromotionTier: action.promotionTier,
+              Tags: tagList(action.tags),
+            }),
+          ),
+        );
+      case "manageMasterPassword":
+        return run("rds:ModifyDBCluster", () =>
+          tgt.send(new ModifyDBClusterCommand({ DBClusterIdentifier: action.clusterId, ManageMasterUserPassword: true, MasterUserSecretKmsKeyId: action.kmsKeyId, ApplyImmediately: true })),
+        );
+      case "enableHttpEndpoint":
+        return run("rds:ModifyDBCluster", () => tgt.send(new ModifyDBClusterCommand({ DBClusterIdentifier: action.clusterId, EnableHttpEndpoint: true, ApplyImmediately: true })));
+      case "tagCluster":
+        return run("rds:AddTagsToResource", () =>
+          (action.account === "source" ? src : tgt).send(new AddTagsToResourceCommand({ ResourceName: action.arn, Tags: tagList(action.tags) })),
+        );
+      case "tagInstance":
+        return run("rds:AddTagsToResource", () => tgt.send(new AddTagsToResourceCommand({ ResourceName: action.arn, Tags: tagList(action.tags) })));
+      case "renameCluster":
+        return run("rds:ModifyDBCluster", () =>
+          tgt.send(new ModifyDBClusterCommand({ DBClusterIdentifier: action.from, NewDBClusterIdentifier: action.to, ApplyImmediately: true })),
+        );
+      case "renameInstance":
+        return run("rds:ModifyDBInstance", () =>
+          tgt.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: action.from, NewDBInstanceIdentifier: action.to, ApplyImmediately: true })),
+        );
+      case "deleteInstance":
+        return run("rds:DeleteDBInstance", () => tgt.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: action.instanceId })));
+      case "deleteCluster":
+        return run("rds:DeleteDBCluster", () => tgt.send(new DeleteDBClusterCommand({ DBClusterIdentifier: action.clusterId, SkipFinalSnapshot: true })));
+      case "deleteSnapshot":
+        return run("rds:DeleteDBClusterSnapshot", () =>
+          (action.account === "source" ? src : tgt).send(new DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: action.snapshotId })),
+        );
+    }
+  }
+}
+
+/** Clusters this tool retired (tag `twinstack:retired-by`) for a target, for `cleanup` and `status`. */
+export function retiredClusters(clusters: ClusterView[], targetEnv: string): ClusterView[] {
+  return clusters.filter((c) => c.tags[TAG_RETIRED_BY] && c.tags[TAG_TARGET_ENV] === targetEnv);
+}

@@ -1,0 +1,587 @@
+/**
+ * An in-memory model of the AWS state the refresh touches (RDS clusters, instances, snapshots
+ * and their sharing, KMS aliases, the DynamoDB lock table, STS identity, Cognito users), with a
+ * simulated clock and a latency model. It drives the contract tests (through aws-sdk-client-mock)
+ * and the downtime model (scripts/bench/refresh-model.ts). It is NOT an emulator of AWS in
+ * general: only the behaviour the refresh relies on, as AWS documents it.
+ */
+import type { Clock } from "../core";
+
+export class SimClock implements Clock {
+  private t: number;
+  private readonly listeners: Array<(now: number) => void> = [];
+  constructor(start = Date.parse("2025-01-31T12:00:00Z"), private readonly tickMs = 1000) {
+    this.t = start;
+  }
+  now(): number {
+    return this.t;
+  }
+  onTick(listener: (now: number) => void): void {
+    this.listeners.push(listener);
+  }
+  async sleep(ms: number): Promise<void> {
+    const end = this.t + Math.max(0, ms);
+    while (this.t < end) {
+      this.t = Math.min(end, this.t + this.tickMs);
+      for (const listener of this.listeners) listener(this.t);
+    }
+    await Promise.resolve();
+  }
+}
+
+export interface Latency {
+  snapshotMs: number;
+  copyMs: number;
+  restoreMs: number;
+  instanceMs: number;
+  renameMs: number;
+  modifyMs: number;
+  deleteMs: number;
+}
+
+const MIN = 60_000;
+export const defaultLatency: Latency = { snapshotMs: 10 * MIN, copyMs: 10 * MIN, restoreMs: 20 * MIN, instanceMs: 10 * MIN, renameMs: 1 * MIN, modifyMs: 1 * MIN, deleteMs: 5 * MIN };
+
+interface Timed {
+  status: string;
+  readyAt?: number;
+  next?: string;
+  tags: Record<string, string>;
+}
+export interface FakeCluster extends Timed {
+  id: string;
+  account: string;
+  engineVersion: string;
+  encrypted: boolean;
+  kmsKeyArn?: string;
+  masterUsername: string;
+  databaseName: string;
+  subnetGroup: string;
+  securityGroupIds: string[];
+  parameterGroup: string;
+  secret?: { arn: string; kmsKeyArn: string };
+  httpEndpoint: boolean;
+  deletionProtection: boolean;
+  /** Which data it holds (for assertions): `production@<time>` or `staging-original`. */
+  data: string;
+  scaling?: { MinCapacity?: number; MaxCapacity?: number; SecondsUntilAutoPause?: number };
+}
+export interface FakeInstance extends Timed {
+  id: string;
+  clusterId: string;
+}
+export interface FakeSnapshot extends Timed {
+  id: string;
+  account: string;
+  clusterId: string;
+  type: "manual" | "automated";
+  encrypted: boolean;
+  kmsKeyArn?: string;
+  engineVersion: string;
+  createdAt: number;
+  sharedWith: string[];
+  data: string;
+  masterUsername: string;
+  databaseName: string;
+}
+interface Key {
+  arn: string;
+  manager: "AWS" | "CUSTOMER";
+}
+export interface FakeAccount {
+  clusters: Map<string, FakeCluster>;
+  instances: Map<string, FakeInstance>;
+  snapshots: Map<string, FakeSnapshot>;
+  /** alias name or key ARN → key */
+  keys: Map<string, Key>;
+  locks: Map<string, Record<string, { S?: string; N?: string }>>;
+  cognitoUsers: Array<{ email: string; sub: string }>;
+  ssm: Map<string, string>;
+}
+
+export class AwsError extends Error {
+  readonly $metadata: { httpStatusCode: number };
+  constructor(name: string, message: string, status = 400) {
+    super(message);
+    this.name = name;
+    this.$metadata = { httpStatusCode: status };
+  }
+}
+
+const REGION = "us-east-1";
+const clusterArn = (account: string, id: string) => `arn:aws:rds:${REGION}:${account}:cluster:${id}`;
+const instanceArn = (account: string, id: string) => `arn:aws:rds:${REGION}:${account}:db:${id}`;
+const snapshotArn = (account: string, id: string) => `arn:aws:rds:${REGION}:${account}:cluster-snapshot:${id}`;
+const tagList = (tags: Record<string, string>) => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+const tagMap = (tags?: Array<{ Key?: string; Value?: string }>) => Object.fromEntries((tags ?? []).map((t) => [t.Key!, t.Value!]));
+
+export interface Watch {
+  /** Environment cluster id that must stay working (e.g. `twinstack-staging`). */
+  account: string;
+  live: string;
+}
+
+type Handler = (input: any, account: string) => unknown;
+
+export class FakeAws {
+  readonly accounts = new Map<string, FakeAccount>();
+  readonly calls: Array<{ account: string; command: string; input: unknown; at: number }> = [];
+  /** Queued failures: command name → errors to throw, in order. */
+  private readonly failures = new Map<string, Error[]>();
+  /** Working/unavailable timeline of the watched cluster. */
+  readonly timeline: Array<{ at: number; working: boolean }> = [];
+  private watch?: Watch;
+
+  constructor(
+    readonly clock: SimClock,
+    readonly latency: Latency = defaultLatency,
+  ) {
+    clock.onTick(() => this.settleAll());
+  }
+
+  account(id: string): FakeAccount {
+    let account = this.accounts.get(id);
+    if (!account) {
+      account = { clusters: new Map(), instances: new Map(), snapshots: new Map(), keys: new Map(), locks: new Map(), cognitoUsers: [], ssm: new Map() };
+      account.keys.set("alias/aws/rds", { arn: `arn:aws:kms:${REGION}:${id}:key/aws-rds-managed`, manager: "AWS" });
+      this.accounts.set(id, account);
+    }
+    return account;
+  }
+
+  addKey(accountId: string, alias: string, manager: "AWS" | "CUSTOMER" = "CUSTOMER"): string {
+    const arn = `arn:aws:kms:${REGION}:${accountId}:key/${alias.replace(/\W/g, "")}`;
+    const key = { arn, manager };
+    this.account(accountId).keys.set(alias, key);
+    this.account(accountId).keys.set(arn, key);
+    return arn;
+  }
+
+  /** A deployed environment's cluster, as Terraform leaves it. */
+  addCluster(accountId: string, id: string, options: Partial<FakeCluster> & { instances: number }): FakeCluster {
+    const cluster: FakeCluster = {
+      id,
+      account: accountId,
+      status: "available",
+      tags: {},
+      engineVersion: "16.4",
+      encrypted: true,
+      masterUsername: "twinstack_admin",
+      databaseName: "app",
+      subnetGroup: `${id}-database`,
+      securityGroupIds: [`sg-${id.length}abc`],
+      parameterGroup: `${id}-aurora-postgresql16`,
+      httpEndpoint: false,
+      deletionProtection: false,
+      data: `${id}-original`,
+      ...options,
+    };
+    this.account(accountId).clusters.set(id, cluster);
+    for (let i = 1; i <= options.instances; i++) this.account(accountId).instances.set(`${id}-${i}`, { id: `${id}-${i}`, clusterId: id, status: "available", tags: {} });
+    this.check();
+    return cluster;
+  }
+
+  /** Watch a cluster identifier: the timeline records whether it works at every moment. */
+  watchCluster(watch: Watch): void {
+    this.watch = watch;
+    this.check();
+  }
+
+  working(accountId: string, live: string): boolean {
+    const account = this.account(accountId);
+    const cluster = account.clusters.get(live);
+    if (!cluster || cluster.status !== "available") return false;
+    return [...account.instances.values()].some((i) => i.clusterId === live && i.status === "available");
+  }
+
+  private check(): void {
+    if (!this.watch) return;
+    const working = this.working(this.watch.account, this.watch.live);
+    const last = this.timeline[this.timeline.length - 1];
+    if (!last || last.working !== working) this.timeline.push({ at: this.clock.now(), working });
+  }
+
+  /** Total time the watched cluster was not working, up to now. */
+  downtimeMs(until = this.clock.now()): number {
+    let total = 0;
+    this.timeline.forEach((entry, i) => {
+      const end = this.timeline[i + 1]?.at ?? until;
+      if (!entry.working) total += end - entry.at;
+    });
+    return total;
+  }
+
+  /** True if the watched cluster never stopped working (apart from allowed windows). */
+  outages(): Array<{ from: number; to: number }> {
+    const out: Array<{ from: number; to: number }> = [];
+    this.timeline.forEach((entry, i) => {
+      if (!entry.working) out.push({ from: entry.at, to: this.timeline[i + 1]?.at ?? this.clock.now() });
+    });
+    return out;
+  }
+
+  failNext(command: string, ...errors: Error[]): void {
+    this.failures.set(command, [...(this.failures.get(command) ?? []), ...errors]);
+  }
+
+  private settle<T extends Timed>(resource: T): void {
+    if (resource.readyAt !== undefined && resource.readyAt <= this.clock.now()) {
+      resource.status = resource.next ?? "available";
+      resource.readyAt = undefined;
+      resource.next = undefined;
+    }
+  }
+
+  private settleAll(): void {
+    for (const account of this.accounts.values()) {
+      for (const map of [account.clusters, account.instances, account.snapshots] as Array<Map<string, Timed>>) {
+        for (const [id, resource] of map) {
+          this.settle(resource);
+          if (resource.status === "deleted") map.delete(id);
+        }
+      }
+    }
+    this.check();
+  }
+
+  private busy(resource: Timed, status: string, ms: number, next = "available"): void {
+    resource.status = status;
+    resource.readyAt = this.clock.now() + ms;
+    resource.next = next;
+  }
+
+  /** Entry point: one API call. */
+  async handle(command: string, input: any, account: string): Promise<unknown> {
+    this.settleAll();
+    this.calls.push({ account, command, input, at: this.clock.now() });
+    const queued = this.failures.get(command);
+    if (queued && queued.length > 0) throw queued.shift();
+    const handler = (this.handlers as Record<string, Handler>)[command];
+    if (!handler) throw new AwsError("UnsupportedOperation", `fake AWS does not implement ${command}`);
+    const result = handler(input, account);
+    this.check();
+    return result;
+  }
+
+  private resolveSnapshot(ref: string, account: string): FakeSnapshot {
+    const arn = /^arn:aws:rds:[^:]+:(\d{12}):cluster-snapshot:(.+)$/.exec(ref);
+    const owner = arn ? arn[1] : account;
+    const id = arn ? arn[2] : ref;
+    const snap = this.account(owner).snapshots.get(id);
+    if (!snap) throw new AwsError("DBClusterSnapshotNotFoundFault", `DBClusterSnapshot ${id} not found`, 404);
+    if (owner !== account && !snap.sharedWith.includes(account) && !snap.sharedWith.includes("all")) {
+      throw new AwsError("DBClusterSnapshotNotFoundFault", `DBClusterSnapshot ${ref} not found (not shared with ${account})`, 404);
+    }
+    return snap;
+  }
+
+  private key(account: string, keyId: string | undefined): Key | undefined {
+    if (!keyId) return undefined;
+    const arnAccount = /^arn:aws:kms:[^:]+:(\d{12}):/.exec(keyId)?.[1];
+    return this.account(arnAccount ?? account).keys.get(keyId);
+  }
+
+  private clusterOut(c: FakeCluster) {
+    const instances = [...this.account(c.account).instances.values()].filter((i) => i.clusterId === c.id);
+    return {
+      DBClusterIdentifier: c.id,
+      DBClusterArn: clusterArn(c.account, c.id),
+      Status: c.status,
+      Engine: "aurora-postgresql",
+      EngineVersion: c.engineVersion,
+      StorageEncrypted: c.encrypted,
+      KmsKeyId: c.kmsKeyArn,
+      MasterUsername: c.masterUsername,
+      DatabaseName: c.databaseName,
+      DBSubnetGroup: c.subnetGroup,
+      VpcSecurityGroups: c.securityGroupIds.map((VpcSecurityGroupId) => ({ VpcSecurityGroupId, Status: "active" })),
+      DBClusterParameterGroup: c.parameterGroup,
+      DBClusterMembers: instances.map((i) => ({ DBInstanceIdentifier: i.id, IsClusterWriter: i.id.endsWith("-1") })),
+      MasterUserSecret: c.secret ? { SecretArn: c.secret.arn, KmsKeyId: c.secret.kmsKeyArn, SecretStatus: "active" } : undefined,
+      HttpEndpointEnabled: c.httpEndpoint,
+      DeletionProtection: c.deletionProtection,
+      ServerlessV2ScalingConfiguration: c.scaling,
+      TagList: tagList(c.tags),
+    };
+  }
+
+  private readonly handlers: Record<string, Handler> = {
+    // STS: the account comes from the credentials (tests mint them per account).
+    GetCallerIdentity: (_input, account) => ({ Account: account, Arn: `arn:aws:sts::${account}:assumed-role/twinstack-deploy/refresh`, UserId: "AROAFAKE:refresh" }),
+    AssumeRole: (input: { RoleArn: string }) => {
+      const account = /::(\d{12}):/.exec(input.RoleArn)?.[1] ?? "000000000000";
+      return { Credentials: { AccessKeyId: `ASIAFAKE${account}`, SecretAccessKey: "fake-secret", SessionToken: "fake-token", Expiration: new Date(this.clock.now() + 3600_000) } };
+    },
+    // KMS
+    DescribeKey: (input: { KeyId: string }, account) => {
+      const key = this.key(account, input.KeyId);
+      if (!key) throw new AwsError("NotFoundException", `Alias ${input.KeyId} is not found.`);
+      return { KeyMetadata: { Arn: key.arn, KeyId: key.arn.split("/").pop(), KeyManager: key.manager, Enabled: true } };
+    },
+    // RDS reads
+    DescribeDBClusters: (input: { DBClusterIdentifier?: string }, account) => {
+      const clusters = [...this.account(account).clusters.values()].filter((c) => !input.DBClusterIdentifier || c.id === input.DBClusterIdentifier);
+      if (input.DBClusterIdentifier && clusters.length === 0) throw new AwsError("DBClusterNotFoundFault", `DBCluster ${input.DBClusterIdentifier} not found`, 404);
+      return { DBClusters: clusters.map((c) => this.clusterOut(c)) };
+    },
+    DescribeDBInstances: (_input, account) => ({
+      DBInstances: [...this.account(account).instances.values()].map((i) => ({
+        DBInstanceIdentifier: i.id,
+        DBClusterIdentifier: i.clusterId,
+        DBInstanceStatus: i.status,
+        DBInstanceClass: "db.serverless",
+        TagList: tagList(i.tags),
+      })),
+    }),
+    DescribeDBClusterSnapshots: (input: { DBClusterSnapshotIdentifier?: string; SnapshotType?: string }, account) => {
+      if (input.DBClusterSnapshotIdentifier) {
+        const s = this.resolveSnapshot(input.DBClusterSnapshotIdentifier, account);
+        return { DBClusterSnapshots: [this.snapshotOut(s)] };
+      }
+      const all = [...this.account(account).snapshots.values()].filter((s) => !input.SnapshotType || s.type === input.SnapshotType);
+      return { DBClusterSnapshots: all.map((s) => this.snapshotOut(s)) };
+    },
+    DescribeDBClusterSnapshotAttributes: (input: { DBClusterSnapshotIdentifier: string }, account) => {
+      const s = this.resolveSnapshot(input.DBClusterSnapshotIdentifier, account);
+      return { DBClusterSnapshotAttributesResult: { DBClusterSnapshotIdentifier: s.id, DBClusterSnapshotAttributes: [{ AttributeName: "restore", AttributeValues: s.sharedWith }] } };
+    },
+    DescribeAccountAttributes: (_input, account) => ({
+      AccountQuotas: [{ AccountQuotaName: "ManualClusterSnapshots", Used: [...this.account(account).snapshots.values()].filter((s) => s.type === "manual").length, Max: 100 }],
+    }),
+    // RDS writes
+    CreateDBClusterSnapshot: (input: { DBClusterIdentifier: string; DBClusterSnapshotIdentifier: string; Tags?: Array<{ Key: string; Value: string }> }, account) => {
+      const c = this.account(account).clusters.get(input.DBClusterIdentifier);
+      if (!c) throw new AwsError("DBClusterNotFoundFault", `DBCluster ${input.DBClusterIdentifier} not found`, 404);
+      if (this.account(account).snapshots.has(input.DBClusterSnapshotIdentifier)) throw new AwsError("DBClusterSnapshotAlreadyExistsFault", "exists");
+      const snap: FakeSnapshot = {
+        id: input.DBClusterSnapshotIdentifier,
+        account,
+        clusterId: c.id,
+        type: "manual",
+        encrypted: c.encrypted,
+        kmsKeyArn: c.kmsKeyArn,
+        engineVersion: c.engineVersion,
+        createdAt: this.clock.now(),
+        sharedWith: [],
+        data: `${c.data}@${new Date(this.clock.now()).toISOString()}`,
+        masterUsername: c.masterUsername,
+        databaseName: c.databaseName,
+        status: "creating",
+        tags: tagMap(input.Tags),
+      };
+      this.busy(snap, "creating", this.latency.snapshotMs);
+      this.account(account).snapshots.set(snap.id, snap);
+      return { DBClusterSnapshot: this.snapshotOut(snap) };
+    },
+    CopyDBClusterSnapshot: (input: { SourceDBClusterSnapshotIdentifier: string; TargetDBClusterSnapshotIdentifier: string; KmsKeyId?: string; Tags?: Array<{ Key: string; Value: string }> }, account) => {
+      const from = this.resolveSnapshot(input.SourceDBClusterSnapshotIdentifier, account);
+      if (from.status !== "available") throw new AwsError("InvalidDBClusterSnapshotStateFault", `snapshot ${from.id} is ${from.status}`);
+      if (this.account(account).snapshots.has(input.TargetDBClusterSnapshotIdentifier)) throw new AwsError("DBClusterSnapshotAlreadyExistsFault", "exists");
+      let kms = from.kmsKeyArn;
+      if (input.KmsKeyId) {
+        if (!from.encrypted) throw new AwsError("InvalidParameterCombination", "cannot encrypt an unencrypted cluster snapshot while copying");
+        const key = this.key(account, input.KmsKeyId);
+        if (!key) throw new AwsError("KMSKeyNotAccessibleFault", `key ${input.KmsKeyId} not found`);
+        kms = key.arn;
+      }
+      const snap: FakeSnapshot = { ...from, id: input.TargetDBClusterSnapshotIdentifier, account, type: "manual", kmsKeyArn: kms, sharedWith: [], createdAt: this.clock.now(), tags: tagMap(input.Tags), status: "copying" };
+      this.busy(snap, "copying", this.latency.copyMs);
+      this.account(account).snapshots.set(snap.id, snap);
+      return { DBClusterSnapshot: this.snapshotOut(snap) };
+    },
+    ModifyDBClusterSnapshotAttribute: (input: { DBClusterSnapshotIdentifier: string; AttributeName: string; ValuesToAdd?: string[] }, account) => {
+      const s = this.account(account).snapshots.get(input.DBClusterSnapshotIdentifier);
+      if (!s) throw new AwsError("DBClusterSnapshotNotFoundFault", "not found", 404);
+      if (s.type !== "manual") throw new AwsError("InvalidDBClusterSnapshotStateFault", "only manual snapshots can be shared");
+      if (s.encrypted && this.key(account, s.kmsKeyArn)?.manager === "AWS") {
+        throw new AwsError("InvalidParameterValue", "snapshots encrypted with the default AWS KMS key cannot be shared");
+      }
+      s.sharedWith = [...new Set([...s.sharedWith, ...(input.ValuesToAdd ?? [])])];
+      return {};
+    },
+    RestoreDBClusterFromSnapshot: (input: any, account) => {
+      const snap = this.resolveSnapshot(input.SnapshotIdentifier, account);
+      if (snap.status !== "available") throw new AwsError("InvalidDBClusterSnapshotStateFault", `snapshot is ${snap.status}`);
+      if (snap.account !== account && snap.encrypted && this.key(snap.account, snap.kmsKeyArn)?.manager === "AWS") {
+        throw new AwsError("KMSKeyNotAccessibleFault", "the snapshot's key (aws/rds) is not accessible from this account");
+      }
+      if (this.account(account).clusters.has(input.DBClusterIdentifier)) throw new AwsError("DBClusterAlreadyExistsFault", `DBCluster ${input.DBClusterIdentifier} already exists`);
+      const key = this.key(account, input.KmsKeyId);
+      if (input.KmsKeyId && !key) throw new AwsError("KMSKeyNotAccessibleFault", `key ${input.KmsKeyId} not found`);
+      const cluster: FakeCluster = {
+        id: input.DBClusterIdentifier,
+        account,
+        status: "creating",
+        tags: tagMap(input.Tags),
+        engineVersion: input.EngineVersion ?? snap.engineVersion,
+        encrypted: snap.encrypted || !!input.KmsKeyId,
+        kmsKeyArn: key?.arn ?? snap.kmsKeyArn,
+        masterUsername: snap.masterUsername,
+        databaseName: snap.databaseName,
+        subnetGroup: input.DBSubnetGroupName ?? "default",
+        securityGroupIds: input.VpcSecurityGroupIds ?? [],
+        parameterGroup: input.DBClusterParameterGroupName ?? "default.aurora-postgresql16",
+        httpEndpoint: false,
+        deletionProtection: input.DeletionProtection ?? false,
+        data: snap.data,
+        scaling: input.ServerlessV2ScalingConfiguration,
+      };
+      this.busy(cluster, "creating", this.latency.restoreMs);
+      this.account(account).clusters.set(cluster.id, cluster);
+      return { DBCluster: this.clusterOut(cluster) };
+    },
+    CreateDBInstance: (input: any, account) => {
+      const a = this.account(account);
+      if (a.instances.has(input.DBInstanceIdentifier)) throw new AwsError("DBInstanceAlreadyExistsFault", `DBInstance ${input.DBInstanceIdentifier} already exists`);
+      if (!a.clusters.has(input.DBClusterIdentifier)) throw new AwsError("DBClusterNotFoundFault", `DBCluster ${input.DBClusterIdentifier} not found`, 404);
+      const instance: FakeInstance = { id: input.DBInstanceIdentifier, clusterId: input.DBClusterIdentifier, status: "creating", tags: tagMap(input.Tags) };
+      this.busy(instance, "creating", this.latency.instanceMs);
+      a.instances.set(instance.id, instance);
+      return { DBInstance: { DBInstanceIdentifier: instance.id } };
+    },
+    ModifyDBCluster: (input: any, account) => {
+      const a = this.account(account);
+      const c = a.clusters.get(input.DBClusterIdentifier);
+      if (!c) throw new AwsError("DBClusterNotFoundFault", `DBCluster ${input.DBClusterIdentifier} not found`, 404);
+      if (c.status !== "available") throw new AwsError("InvalidDBClusterStateFault", `DBCluster ${c.id} is ${c.status}`);
+      if (input.NewDBClusterIdentifier) {
+        if (a.clusters.has(input.NewDBClusterIdentifier)) throw new AwsError("DBClusterAlreadyExistsFault", `DBCluster ${input.NewDBClusterIdentifier} already exists`);
+        a.clusters.delete(c.id);
+        // AWS keeps the instances in the renamed cluster.
+        for (const i of a.instances.values()) if (i.clusterId === c.id) i.clusterId = input.NewDBClusterIdentifier;
+        c.id = input.NewDBClusterIdentifier;
+        a.clusters.set(c.id, c);
+        this.busy(c, "renaming", this.latency.renameMs);
+      }
+      if (input.ManageMasterUserPassword) {
+        const key = this.key(account, input.MasterUserSecretKmsKeyId);
+        c.secret = { arn: `arn:aws:secretsmanager:${REGION}:${account}:secret:rds!cluster-${c.id}`, kmsKeyArn: key?.arn ?? "aws/secretsmanager" };
+        this.busy(c, "modifying", this.latency.modifyMs);
+      }
+      if (input.EnableHttpEndpoint !== undefined) {
+        c.httpEndpoint = input.EnableHttpEndpoint;
+        this.busy(c, "modifying", this.latency.modifyMs);
+      }
+      if (input.DeletionProtection !== undefined) c.deletionProtection = input.DeletionProtection;
+      return { DBCluster: this.clusterOut(c) };
+    },
+    ModifyDBInstance: (input: any, account) => {
+      const a = this.account(account);
+      const i = a.instances.get(input.DBInstanceIdentifier);
+      if (!i) throw new AwsError("DBInstanceNotFoundFault", `DBInstance ${input.DBInstanceIdentifier} not found`, 404);
+      if (input.NewDBInstanceIdentifier) {
+        if (a.instances.has(input.NewDBInstanceIdentifier)) throw new AwsError("DBInstanceAlreadyExistsFault", `DBInstance ${input.NewDBInstanceIdentifier} already exists`);
+        a.instances.delete(i.id);
+        i.id = input.NewDBInstanceIdentifier;
+        a.instances.set(i.id, i);
+        this.busy(i, "renaming", this.latency.renameMs);
+      }
+      return { DBInstance: { DBInstanceIdentifier: i.id } };
+    },
+    AddTagsToResource: (input: { ResourceName: string; Tags: Array<{ Key: string; Value: string }> }, account) => {
+      const m = /^arn:aws:rds:[^:]+:(\d{12}):(cluster|db|cluster-snapshot):(.+)$/.exec(input.ResourceName);
+      if (!m) throw new AwsError("InvalidParameterValue", `bad ARN ${input.ResourceName}`);
+      const a = this.account(m[1] === account ? account : m[1]);
+      const resource = m[2] === "cluster" ? a.clusters.get(m[3]) : m[2] === "db" ? a.instances.get(m[3]) : a.snapshots.get(m[3]);
+      if (!resource) throw new AwsError(m[2] === "cluster" ? "DBClusterNotFoundFault" : "DBInstanceNotFoundFault", `${input.ResourceName} not found`, 404);
+      Object.assign(resource.tags, tagMap(input.Tags));
+      return {};
+    },
+    DeleteDBInstance: (input: { DBInstanceIdentifier: string }, account) => {
+      const i = this.account(account).instances.get(input.DBInstanceIdentifier);
+      if (!i) throw new AwsError("DBInstanceNotFoundFault", "not found", 404);
+      this.busy(i, "deleting", this.latency.deleteMs, "deleted");
+      return {};
+    },
+    DeleteDBCluster: (input: { DBClusterIdentifier: string }, account) => {
+      const a = this.account(account);
+      const c = a.clusters.get(input.DBClusterIdentifier);
+      if (!c) throw new AwsError("DBClusterNotFoundFault", "not found", 404);
+      if (c.deletionProtection) throw new AwsError("InvalidParameterCombination", "deletion protection is on");
+      if ([...a.instances.values()].some((i) => i.clusterId === c.id)) throw new AwsError("InvalidDBClusterStateFault", "cluster still has instances");
+      this.busy(c, "deleting", this.latency.deleteMs, "deleted");
+      return {};
+    },
+    DeleteDBClusterSnapshot: (input: { DBClusterSnapshotIdentifier: string }, account) => {
+      const s = this.account(account).snapshots.get(input.DBClusterSnapshotIdentifier);
+      if (!s) throw new AwsError("DBClusterSnapshotNotFoundFault", "not found", 404);
+      this.busy(s, "deleting", 30_000, "deleted");
+      return {};
+    },
+    // DynamoDB lock table
+    PutItem: (input: any, account) => {
+      const table = this.account(account).locks;
+      const key = input.Item.LockID.S;
+      const existing = table.get(key);
+      if (existing && input.ConditionExpression) {
+        const values = input.ExpressionAttributeValues ?? {};
+        const sameRefresh = existing.RefreshId?.S === values[":rid"]?.S;
+        const stale = existing.StartedAt?.S !== undefined && values[":staleBefore"]?.S !== undefined && existing.StartedAt.S < values[":staleBefore"].S;
+        if (!sameRefresh && !stale) throw new AwsError("ConditionalCheckFailedException", "The conditional request failed");
+      }
+      table.set(key, input.Item);
+      return {};
+    },
+    GetItem: (input: any, account) => ({ Item: this.account(account).locks.get(input.Key.LockID.S) }),
+    DeleteItem: (input: any, account) => {
+      const table = this.account(account).locks;
+      const existing = table.get(input.Key.LockID.S);
+      const values = input.ExpressionAttributeValues ?? {};
+      if (existing && values[":rid"] && existing.RefreshId?.S !== values[":rid"].S) throw new AwsError("ConditionalCheckFailedException", "The conditional request failed");
+      table.delete(input.Key.LockID.S);
+      return {};
+    },
+    // Cognito, SSM
+    ListUsers: (_input, account) => ({
+      Users: this.account(account).cognitoUsers.map((u) => ({ Username: u.sub, Attributes: [{ Name: "email", Value: u.email }, { Name: "sub", Value: u.sub }] })),
+    }),
+    GetParameter: (input: { Name: string }, account) => {
+      const value = this.account(account).ssm.get(input.Name);
+      if (value === undefined) throw new AwsError("ParameterNotFound", `${input.Name} not found`);
+      return { Parameter: { Name: input.Name, Value: value } };
+    },
+  };
+
+  private snapshotOut(s: FakeSnapshot) {
+    return {
+      DBClusterSnapshotIdentifier: s.id,
+      DBClusterSnapshotArn: snapshotArn(s.account, s.id),
+      DBClusterIdentifier: s.clusterId,
+      SnapshotType: s.type,
+      Status: s.status,
+      StorageEncrypted: s.encrypted,
+      KmsKeyId: s.kmsKeyArn,
+      EngineVersion: s.engineVersion,
+      SnapshotCreateTime: new Date(s.createdAt),
+      TagList: tagList(s.tags),
+    };
+  }
+
+  /** An automated snapshot of a cluster, as RDS takes daily. */
+  addAutomatedSnapshot(accountId: string, clusterId: string, id: string): FakeSnapshot {
+    const c = this.account(accountId).clusters.get(clusterId)!;
+    const snap: FakeSnapshot = {
+      id,
+      account: accountId,
+      clusterId,
+      type: "automated",
+      encrypted: c.encrypted,
+      kmsKeyArn: c.kmsKeyArn,
+      engineVersion: c.engineVersion,
+      createdAt: this.clock.now() - 3600_000,
+      sharedWith: [],
+      data: `${c.data}@automated`,
+      masterUsername: c.masterUsername,
+      databaseName: c.databaseName,
+      status: "available",
+      tags: {},
+    };
+    this.account(accountId).snapshots.set(id, snap);
+    return snap;
+  }
+
+  instanceArn(account: string, id: string): string {
+    return instanceArn(account, id);
+  }
+}

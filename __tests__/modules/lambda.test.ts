@@ -23,7 +23,8 @@ import type { Construct } from "constructs";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ApiFunction, readVersionFile, type ApiFunctionProps } from "../../modules/lambda";
+import { ApiFunction, apiFunctionLogGroupName, logsKeyPolicyStatement, readVersionFile, type ApiFunctionProps } from "../../modules/lambda";
+import { EncryptionKey } from "../../modules/kms";
 import { runCommand, terraform, writeOfflineCliConfig } from "../../scripts/lib/terraform";
 import { describeWithTools } from "../helpers/requirements";
 
@@ -260,14 +261,15 @@ describe("ApiFunction", () => {
 });
 
 describe("ApiFunction defaults and validation", () => {
-  test("defaults: 256 MB, 10 s, 30-day logs, unreserved, version from VERSION, git SHA and deploy time unknown", () => {
+  test("defaults: 256 MB, 10 s, 30-day logs, AWS-managed keys, version from VERSION, git SHA and deploy time unknown", () => {
     // GIVEN only the required props
-    const { version: _v, gitSha: _g, deployedAt: _d, logRetentionDays: _l, reservedConcurrency: _r, ...required } = props();
+    const { version: _v, gitSha: _g, deployedAt: _d, logRetentionDays: _l, ...required } = props();
     const { json, resource } = synth((scope) => new ApiFunction(scope, "api", required));
     // THEN the defaults apply
     const fn = only(resource, "aws_lambda_function");
-    expect(fn.reserved_concurrent_executions).toBeUndefined();
-    expect(fn).toMatchObject({ memory_size: 256, timeout: 10 });
+    expect(fn).toMatchObject({ memory_size: 256, timeout: 10, reserved_concurrent_executions: 5 });
+    expect(fn.kms_key_arn).toBeUndefined();
+    expect(only(resource, "aws_cloudwatch_log_group").kms_key_id).toBeUndefined();
     expect(json).toHaveResourceWithProperties(CloudwatchLogGroup, { retention_in_days: 30 });
     const variables = (fn.environment as { variables: Record<string, string> }).variables;
     expect(variables.APP_VERSION).toBe(readFileSync(join(__dirname, "..", "..", "VERSION"), "utf8").trim());
@@ -275,16 +277,18 @@ describe("ApiFunction defaults and validation", () => {
     expect(variables.DEPLOYED_AT).toBe("unknown");
   });
 
-  test("memory, timeout, name, log key and several HTTPS CIDRs are honoured", () => {
+  test("memory, timeout, name, keys and several HTTPS CIDRs are honoured; keys add no role permission", () => {
+    const key = `arn:aws:kms:${REGION}:${ACCOUNT}:key/example`;
     const { json, resource } = synth(
       (scope) =>
         new ApiFunction(
           scope,
           "api",
-          props({ name: "worker", memoryMb: 512, timeoutSeconds: 25, logsKmsKeyArn: `arn:aws:kms:${REGION}:${ACCOUNT}:key/example`, httpsEgressCidrs: ["10.20.0.0/16", "10.30.0.0/16"] }),
+          props({ name: "worker", memoryMb: 512, timeoutSeconds: 25, logsKmsKeyArn: key, environmentKmsKeyArn: key, httpsEgressCidrs: ["10.20.0.0/16", "10.30.0.0/16"] }),
         ),
     );
-    expect(json).toHaveResourceWithProperties(LambdaFunction, { function_name: "twinstack-staging-worker", memory_size: 512, timeout: 25 });
+    expect(json).toHaveResourceWithProperties(LambdaFunction, { function_name: "twinstack-staging-worker", memory_size: 512, timeout: 25, kms_key_arn: key });
+    expect(only(resource, "aws_iam_role_policy").policy).not.toContain("kms:");
     expect(json).toHaveResourceWithProperties(CloudwatchLogGroup, { name: "/aws/lambda/twinstack-staging-worker", kms_key_id: `arn:aws:kms:${REGION}:${ACCOUNT}:key/example` });
     const https = Object.values(resource.aws_vpc_security_group_egress_rule).filter((rule) => rule.from_port === 443);
     expect(https.map((rule) => rule.cidr_ipv4)).toEqual(["10.20.0.0/16", "10.30.0.0/16"]);
@@ -314,12 +318,24 @@ describe("ApiFunction defaults and validation", () => {
     ["no HTTPS destinations", { httpsEgressCidrs: [] }, /httpsEgressCidrs \(\[\]\) must list at least one/],
     ["a malformed CIDR", { httpsEgressCidrs: ["10.0.0.0"] }, /httpsEgressCidrs \("10\.0\.0\.0"\) must be IPv4 CIDRs/],
     ["zero reserved concurrency", { reservedConcurrency: 0 }, /reservedConcurrency \(0\) must be a whole number ≥ 1/],
+    ["fractional reserved concurrency", { reservedConcurrency: 2.5 }, /reservedConcurrency \(2\.5\)/],
     ["too little memory", { memoryMb: 64 }, /memoryMb \(64\) must be a whole number from 128 to 10240/],
     ["a timeout above 15 minutes", { timeoutSeconds: 901 }, /timeoutSeconds \(901\) must be a whole number from 1 to 900/],
     ["a database user that is not an identifier", { database: { ...props().database, user: "App-User" } }, /database\.user \("App-User"\)/],
   ])("refuses %s, naming the construct and the field", (_label, overrides, message) => {
     expect(() => synth((scope) => new ApiFunction(scope, "api", props(overrides)))).toThrow(message);
     expect(() => synth((scope) => new ApiFunction(scope, "api", props(overrides)))).toThrow(/^stack\/api: /);
+  });
+
+  test("logsKeyPolicyStatement lets CloudWatch Logs use a key for the named groups only", () => {
+    // WHEN the statement is built for the function's log group
+    const statement = logsKeyPolicyStatement({ region: REGION, accountId: ACCOUNT, logGroupNames: [apiFunctionLogGroupName("twinstack-staging")] });
+    // THEN the principal is the regional Logs service (not "*"), limited by encryption context
+    expect(statement.Principal).toEqual({ Service: `logs.${REGION}.amazonaws.com` });
+    expect(statement.Condition).toEqual({
+      ArnEquals: { "kms:EncryptionContext:aws:logs:arn": [`arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/twinstack-staging-api`] },
+    });
+    expect(asList(statement.Action).every((action) => action.startsWith("kms:") && !action.includes("*"))).toBe(true);
   });
 
   test("readVersionFile explains a missing VERSION file", () => {
@@ -347,7 +363,14 @@ describeWithTools("ApiFunction under real terraform validate", ["terraform", "pr
       new AwsProvider(stack, "aws", { region: REGION, allowedAccountIds: [ACCOUNT] });
       const vpc = new Vpc(stack, "vpc", { cidrBlock: "10.20.0.0/16" });
       const dbSg = new SecurityGroup(stack, "db-sg", { name: "db", description: "database", vpcId: vpc.id });
-      const fn = new ApiFunction(stack, "api", props({ vpcId: vpc.id, database: { ...props().database, securityGroupId: dbSg.id } }));
+      // (with a customer-managed key for its logs and environment, as the policy rules require)
+      const key = new EncryptionKey(stack, "key", { alias: "twinstack-staging-app", description: "test", accountId: ACCOUNT });
+      key.addPolicyStatement(logsKeyPolicyStatement({ region: REGION, accountId: ACCOUNT, logGroupNames: [apiFunctionLogGroupName("twinstack-staging")] }));
+      const fn = new ApiFunction(
+        stack,
+        "api",
+        props({ vpcId: vpc.id, database: { ...props().database, securityGroupId: dbSg.id }, logsKmsKeyArn: key.keyArn, environmentKmsKeyArn: key.keyArn }),
+      );
       new VpcSecurityGroupIngressRule(stack, "db-from-api", {
         securityGroupId: dbSg.id,
         description: "PostgreSQL from the API function",

@@ -84,11 +84,18 @@ export interface ApiFunctionProps {
   /** KMS key ARN encrypting the log group; its key policy must allow `logs.<region>.amazonaws.com`. Default: CloudWatch's own encryption. */
   readonly logsKmsKeyArn?: string;
   /**
-   * Reserved concurrency: a ceiling on concurrent executions (protects the database and the
-   * bill) that is also taken from the account's pool. Default: none (unreserved). Accounts
-   * must keep 100 unreserved (10 on new accounts), or the apply fails.
+   * Reserved concurrency (≥ 1, required): a ceiling on concurrent executions that protects the
+   * database's connections and the bill. It is taken from the account's pool, and Lambda keeps
+   * 100 unreserved executions per account (new accounts may have a quota of only 10 in all),
+   * so an apply fails when the reservations of all functions leave less than that.
    */
-  readonly reservedConcurrency?: number;
+  readonly reservedConcurrency: number;
+  /**
+   * Customer-managed KMS key ARN for the environment variables at rest. Default: Lambda's
+   * `aws/lambda` key. The deploying principal needs kms:Encrypt and kms:CreateGrant on it;
+   * Lambda grants the execution role decryption itself, so the role gets no KMS statement.
+   */
+  readonly environmentKmsKeyArn?: string;
   /** Memory, MB (128–10240). Default 256. */
   readonly memoryMb?: number;
   /** Timeout, seconds (1–900; API Gateway gives up after 30). Default 10. */
@@ -127,7 +134,7 @@ export class ApiFunction extends Construct {
     const partition = props.partition ?? "aws";
     const { region, accountId, database } = props;
     const functionName = `${props.namePrefix}-${props.name ?? "api"}`;
-    const logGroupName = `/aws/lambda/${functionName}`;
+    const logGroupName = apiFunctionLogGroupName(props.namePrefix, props.name);
 
     this.logGroup = new CloudwatchLogGroup(this, "logs", {
       name: logGroupName,
@@ -201,6 +208,7 @@ export class ApiFunction extends Construct {
       memorySize: props.memoryMb ?? 256,
       timeout: props.timeoutSeconds ?? 10,
       reservedConcurrentExecutions: props.reservedConcurrency,
+      kmsKeyArn: props.environmentKmsKeyArn,
       tracingConfig: { mode: "Active" },
       vpcConfig: { subnetIds: props.subnetIds, securityGroupIds: [this.securityGroup.id] },
       environment: {
@@ -292,6 +300,33 @@ export function executionRoleStatements(scope: {
   ];
 }
 
+/**
+ * The key-policy statement that lets CloudWatch Logs use a customer-managed key for the named
+ * log groups only (add it with `EncryptionKey.addPolicyStatement` before passing the key as
+ * `logsKmsKeyArn`). Names are literal, e.g. `apiFunctionLogGroupName("twinstack-staging")`.
+ */
+export function logsKeyPolicyStatement(scope: { region: string; accountId: string; partition?: string; logGroupNames: string[] }): PolicyStatement {
+  const partition = scope.partition ?? "aws";
+  return {
+    Sid: "CloudWatchLogsEncryptsNamedGroups",
+    Effect: "Allow",
+    Principal: { Service: `logs.${scope.region}.amazonaws.com` },
+    Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey"],
+    // In a key policy, "*" is the key itself.
+    Resource: "*",
+    Condition: {
+      ArnEquals: {
+        "kms:EncryptionContext:aws:logs:arn": scope.logGroupNames.map((name) => `arn:${partition}:logs:${scope.region}:${scope.accountId}:log-group:${name}`),
+      },
+    },
+  };
+}
+
+/** The log group name of the function `ApiFunction` creates for a prefix (and short name). */
+export function apiFunctionLogGroupName(namePrefix: string, name = "api"): string {
+  return `/aws/lambda/${namePrefix}-${name}`;
+}
+
 /** The repository's VERSION file, trimmed, with a clear error when it is missing or empty. */
 export function readVersionFile(path = VERSION_FILE): string {
   let text: string;
@@ -324,8 +359,8 @@ function validate(path: string, props: ApiFunctionProps): void {
     problems.push(`database.user (${JSON.stringify(props.database.user)}) must be a lowercase PostgreSQL identifier`);
   }
   const { reservedConcurrency, memoryMb, timeoutSeconds } = props;
-  if (reservedConcurrency !== undefined && (!Number.isInteger(reservedConcurrency) || reservedConcurrency < 1)) {
-    problems.push(`reservedConcurrency (${reservedConcurrency}) must be a whole number ≥ 1 (omit it for unreserved)`);
+  if (known(reservedConcurrency) && (!Number.isInteger(reservedConcurrency) || reservedConcurrency < 1)) {
+    problems.push(`reservedConcurrency (${reservedConcurrency}) must be a whole number ≥ 1 (0 would stop the function)`);
   }
   if (memoryMb !== undefined && (!Number.isInteger(memoryMb) || memoryMb < 128 || memoryMb > 10240)) problems.push(`memoryMb (${memoryMb}) must be a whole number from 128 to 10240`);
   if (timeoutSeconds !== undefined && (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > 900)) {

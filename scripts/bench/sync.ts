@@ -132,6 +132,9 @@ async function main(): Promise<void> {
       RCLONE_CONFIG: join(work, "rclone.conf"),
     };
     writeFileSync(join(work, "rclone.conf"), "");
+    // rclone's AWS SDK fails on AWS_CA_BUNDLE with its own HTTP transport; the endpoint is plain http on loopback.
+    const rcloneEnv: NodeJS.ProcessEnv = { ...env };
+    delete rcloneEnv.AWS_CA_BUNDLE;
 
     const s3 = createSyncClient({ endpoint, region: EMULATOR_REGION, credentials: { ...EMULATOR_CREDENTIALS } });
     const source = "bench-source";
@@ -183,7 +186,7 @@ async function main(): Promise<void> {
         await s3.send(new CreateBucketCommand({ Bucket: destination }));
         for (const phase of ["cold", "warm"] as Phase[]) {
           const [cmd, args] = command(tool, destination);
-          const result = await timed(cmd, args, env, join(work, `${destination}-${phase}.log`));
+          const result = await timed(cmd, args, tool === "rclone" ? rcloneEnv : env, join(work, `${destination}-${phase}.log`));
           const measurement: Measurement = { tool, phase, ...result };
           if (phase === "cold") measurement.identical = await identical(destination);
           measurements.push(measurement);

@@ -79,6 +79,7 @@ interface CliOptions {
   preflight: boolean;
   endpointUrl?: string;
   region?: string;
+  copyTransport: "fast" | "sdk";
 }
 
 export function buildProgram(): Command {
@@ -100,6 +101,7 @@ export function buildProgram(): Command {
     .option("--no-preflight", "skip the read-only permission checks before writing")
     .addOption(new Option("--endpoint-url <url>", "S3 endpoint (emulators); path-style addressing").env("AWS_ENDPOINT_URL_S3"))
     .option("--region <region>", "AWS region (default: AWS_REGION or us-east-1)")
+    .addOption(new Option("--copy-transport <transport>", "how CopyObject is sent (sdk: always through the SDK)").choices(["fast", "sdk"]).default("fast").hideHelp())
     .showHelpAfterError();
 }
 
@@ -129,6 +131,7 @@ export async function main(argv: string[]): Promise<number> {
     partSize: options.partSize,
     trustEtags: options.trustEtags,
     retry: { attempts: options.attempts },
+    copyTransport: options.copyTransport,
   };
 
   try {

@@ -106,7 +106,7 @@ export interface ObjectSyncSummary {
   readonly deleted: number;
   /** Bytes copied. */
   readonly bytes: number;
-  /** Keys that failed after all attempts (the run went on with the others). */
+  /** Keys that failed after all attempts (the run went on with the others), sorted by key. */
   readonly failures: ObjectSyncFailure[];
   readonly elapsedMs: number;
   /** Whether the run was stopped by the abort signal before finishing. */
@@ -412,7 +412,7 @@ export async function runObjectSync(options: ObjectSyncOptions): Promise<ObjectS
     skipped: plan.skipped,
     deleted,
     bytes: bytesDone,
-    failures,
+    failures: failures.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
     elapsedMs: Date.now() - started,
     aborted: options.signal?.aborted ?? false,
   };

@@ -2,6 +2,7 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { S3Backend, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { AuroraDatabase } from "../modules/aurora";
+import { EncryptionKey } from "../modules/kms";
 import { stateLocation } from "../modules/state-backend";
 import { Network } from "../modules/vpc";
 import type { AwsTarget } from "./aws-target";
@@ -42,6 +43,8 @@ export class EnvironmentStack extends TerraformStack {
   readonly config: EnvironmentConfig;
   readonly network: Network;
   readonly database: AuroraDatabase;
+  /** Encrypts every log group of the environment. */
+  readonly logsKey: EncryptionKey;
 
   constructor(scope: Construct, props: EnvironmentStackProps) {
     const { config, target } = props;
@@ -77,6 +80,13 @@ export class EnvironmentStack extends TerraformStack {
     // Native S3 locking (Terraform ≥ 1.10); S3Backend has no prop for it. The DynamoDB table stays for OpenTofu and older Terraform.
     this.addOverride("terraform.backend.s3.use_lockfile", true);
 
+    this.logsKey = new EncryptionKey(this, "logs-key", {
+      alias: `${id}-logs`,
+      description: `Encrypts the log groups of ${id}`,
+      accountId: config.accountId,
+    });
+    this.logsKey.allowCloudWatchLogs(config.region, config.accountId);
+
     this.network = new Network(this, "network", {
       namePrefix: id,
       cidr: config.network.cidr,
@@ -85,6 +95,7 @@ export class EnvironmentStack extends TerraformStack {
       accountId: config.accountId,
       interfaceEndpoints: config.network.interfaceEndpoints,
       flowLogRetentionDays: config.network.flowLogRetentionDays,
+      logsKmsKeyArn: this.logsKey.keyArn,
     });
 
     const db = config.database;
@@ -105,6 +116,7 @@ export class EnvironmentStack extends TerraformStack {
       masterUsername: db.masterUsername,
       snapshotShareAccountIds: config.snapshotShareAccountIds,
       performanceInsights: db.performanceInsights,
+      logsKmsKeyArn: this.logsKey.keyArn,
     });
 
     new TerraformOutput(this, "vpc_id", { value: this.network.vpcId });

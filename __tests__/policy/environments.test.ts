@@ -13,23 +13,6 @@ import { StackModel } from "../../scripts/policy/model";
 import { ALL_RULES } from "../../scripts/policy/rules";
 import { factsFromConfig, loadSynthDir, stacksOf, suppressionsFromConfig } from "../../scripts/policy/run";
 
-/**
- * Known gaps in modules this suite may not edit, tracked here until the modules are fixed
- * (see the policy report to the integrator). Each is stale-checked: once a module is fixed,
- * the suppression matches nothing and this test fails until the entry is deleted.
- */
-const PENDING_MODULE_FIXES: Suppression[] = [
-  {
-    rule: "TS-LOG-002",
-    resource: "aws_cloudwatch_log_group.network_flow-logs_D7C94307",
-    reason: "modules/vpc: flow-log group has no kms_key_id yet (Network needs a logsKmsKeyArn prop)",
-  },
-  {
-    rule: "TS-LOG-002",
-    resource: "aws_cloudwatch_log_group.database_postgresql-logs_86F4EEE6",
-    reason: "modules/aurora: postgresql log group has no kms_key_id yet (AuroraDatabase needs a logsKmsKeyArn prop)",
-  },
-];
 
 let outdir: string;
 let stacks: Map<string, StackModel>;
@@ -47,7 +30,7 @@ describe.each(["staging", "production", "preview-pr-1"])("policy over %s", (name
   test("GIVEN the synthesized stacks WHEN every rule runs THEN there is no unsuppressed failure and no bad suppression", () => {
     const config = resolveEnvironment(name);
     const own = stacksOf(config, stacks);
-    const report = evaluate(ALL_RULES, own, factsFromConfig(config), [...suppressionsFromConfig(config), ...PENDING_MODULE_FIXES]);
+    const report = evaluate(ALL_RULES, own, factsFromConfig(config), [...suppressionsFromConfig(config)]);
     const failures = report.rules.flatMap((r) => r.findings.filter((f) => f.status === "fail").map((f) => `${r.rule} ${f.stack} ${f.address}: ${f.reason}`));
     expect({ failures, suppressionErrors: report.suppressionErrors }).toEqual({ failures: [], suppressionErrors: [] });
     // The report covers the environment's own stack and its account's bootstrap stack.

@@ -44,6 +44,8 @@ export interface AuroraProps {
   readonly performanceInsights?: boolean;
   /** Retention of the exported PostgreSQL log group, days. Default 30. */
   readonly logRetentionDays?: number;
+  /** KMS key for the PostgreSQL log group. Default: CloudWatch's own encryption. */
+  readonly logsKmsKeyArn?: string;
 }
 
 /**
@@ -132,6 +134,7 @@ export class AuroraDatabase extends Construct {
     const logGroup = new CloudwatchLogGroup(this, "postgresql-logs", {
       name: `/aws/rds/cluster/${name}/postgresql`,
       retentionInDays: props.logRetentionDays ?? 30,
+      kmsKeyId: props.logsKmsKeyArn,
     });
 
     const autoPause = props.minCapacity === 0;

@@ -49,6 +49,18 @@ export class EncryptionKey extends Construct {
     new KmsAlias(this, "alias", { name: this.aliasName, targetKeyId: this.key.keyId });
   }
 
+  /** Lets CloudWatch Logs in this region use the key for this account's log groups (needed for encrypted log groups). */
+  allowCloudWatchLogs(region: string, accountId: string): void {
+    this.addPolicyStatement({
+      Sid: "CloudWatchLogsUseKey",
+      Effect: "Allow",
+      Principal: { Service: `logs.${region}.amazonaws.com` },
+      Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+      Resource: "*",
+      Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:${region}:${accountId}:log-group:*` } },
+    });
+  }
+
   /** Adds a statement to the key policy (e.g. a cross-account grant or a service principal). */
   addPolicyStatement(statement: PolicyStatement): void {
     this.statements.push(statement);

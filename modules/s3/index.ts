@@ -80,7 +80,7 @@ export class SecureBucket extends Construct {
         {
           id: "abort-incomplete-multipart-uploads",
           status: "Enabled",
-          filter: [{ prefix: "" }],
+          filter: [{}],
           abortIncompleteMultipartUpload: [{ daysAfterInitiation: props.abortIncompleteMultipartUploadDays ?? 7 }],
         },
         ...(versioned
@@ -88,7 +88,7 @@ export class SecureBucket extends Construct {
               {
                 id: "expire-noncurrent-versions",
                 status: "Enabled",
-                filter: [{ prefix: "" }],
+                filter: [{}],
                 noncurrentVersionExpiration: [{ noncurrentDays: props.noncurrentVersionExpirationDays ?? 30 }],
               },
             ]

@@ -9,12 +9,14 @@ import {
   CreateDBClusterCommand,
   CreateDBClusterSnapshotCommand,
   CreateDBInstanceCommand,
+  DeleteDBClusterCommand,
   DescribeDBClustersCommand,
   DescribeDBInstancesCommand,
   ModifyDBClusterCommand,
   RDSClient,
   RestoreDBClusterFromSnapshotCommand,
 } from "@aws-sdk/client-rds";
+import { resetEmulator } from "../../scripts/sandbox/emulator";
 import { describeWithTools } from "../helpers/requirements";
 import { clientConfig, startEmulator, type Emulator } from "../../scripts/sandbox/emulator";
 
@@ -55,6 +57,22 @@ async function restoreStatus(rds: RDSClient): Promise<number> {
   } catch (error) {
     return (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode ?? -1;
   }
+}
+
+/** The error name (or "ok") and HTTP status of a call. */
+async function outcome(call: Promise<unknown>): Promise<string> {
+  try {
+    await call;
+    return "ok";
+  } catch (error) {
+    const { name, $metadata } = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+    return $metadata?.httpStatusCode === 500 ? "500" : (name ?? "unknown");
+  }
+}
+
+async function clusterIds(rds: RDSClient): Promise<string[]> {
+  const { DBClusters } = await rds.send(new DescribeDBClustersCommand({}));
+  return (DBClusters ?? []).map((cluster) => cluster.DBClusterIdentifier ?? "").sort();
 }
 
 async function renameAndDescribe(rds: RDSClient): Promise<{ instanceCluster?: string; members: string[] }> {
@@ -107,6 +125,93 @@ describeWithTools("moto defects fixed by the launcher", ["moto_server"], () => {
           expect(instanceCluster).toBe("staging");
           expect(members).toEqual([]);
         }
+      });
+
+      test("defect 3: renaming onto a taken identifier", async () => {
+        // GIVEN two clusters
+        await resetEmulator(emulator.endpoint);
+        await createManagedPasswordCluster(rds, "staging");
+        await createManagedPasswordCluster(rds, "staging-new");
+        // WHEN one is renamed onto the other's identifier
+        const result = await outcome(
+          rds.send(new ModifyDBClusterCommand({ DBClusterIdentifier: "staging-new", NewDBClusterIdentifier: "staging", ApplyImmediately: true })),
+        );
+        // THEN AWS refuses and keeps both; plain moto silently drops the other cluster
+        expect(result).toBe(patched ? "DBClusterAlreadyExistsFault" : "ok");
+        expect(await clusterIds(rds)).toEqual(patched ? ["staging", "staging-new"] : ["staging"]);
+      });
+
+      test("defect 4: modifying a cluster that does not exist", async () => {
+        // WHEN a missing cluster is modified  THEN AWS: DBClusterNotFoundFault; plain moto: 500
+        const result = await outcome(
+          rds.send(new ModifyDBClusterCommand({ DBClusterIdentifier: "missing", NewDBClusterIdentifier: "other", ApplyImmediately: true })),
+        );
+        expect(result).toBe(patched ? "DBClusterNotFoundFault" : "500");
+      });
+
+      test("defect 5: restoring from a same-account snapshot ARN", async () => {
+        // GIVEN a snapshot, referred to by its ARN
+        await resetEmulator(emulator.endpoint);
+        // (a cluster without a managed password: defect 1 must not hide this one)
+        await rds.send(new CreateDBClusterCommand({ DBClusterIdentifier: "production", Engine: "aurora-postgresql", MasterUsername: "app_admin", MasterUserPassword: "not-a-real-password-1" }));
+        const { DBClusterSnapshot } = await rds.send(
+          new CreateDBClusterSnapshotCommand({ DBClusterIdentifier: "production", DBClusterSnapshotIdentifier: "refresh-r1" }),
+        );
+        // WHEN a cluster is restored from the ARN
+        const result = await outcome(
+          rds.send(
+            new RestoreDBClusterFromSnapshotCommand({
+              DBClusterIdentifier: "staging-new",
+              SnapshotIdentifier: DBClusterSnapshot?.DBClusterSnapshotArn,
+              Engine: "aurora-postgresql",
+            }),
+          ),
+        );
+        // THEN AWS accepts a name or an ARN; plain moto only a name
+        expect(result).toBe(patched ? "ok" : "DBClusterSnapshotNotFoundFault");
+      });
+
+      test("defect 6: creating or restoring onto a taken identifier", async () => {
+        // GIVEN a cluster "staging" and a snapshot of another cluster
+        await resetEmulator(emulator.endpoint);
+        await createManagedPasswordCluster(rds, "staging");
+        const resourceId = async (): Promise<string | undefined> =>
+          (await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: "staging" }))).DBClusters?.[0]?.DbClusterResourceId;
+        const original = await resourceId();
+        await rds.send(new CreateDBClusterCommand({ DBClusterIdentifier: "production", Engine: "aurora-postgresql", MasterUsername: "app_admin", MasterUserPassword: "not-a-real-password-1" }));
+        await rds.send(new CreateDBClusterSnapshotCommand({ DBClusterIdentifier: "production", DBClusterSnapshotIdentifier: "refresh-r2" }));
+        // WHEN a cluster is created, or restored, under "staging"
+        const created = await outcome(
+          rds.send(new CreateDBClusterCommand({ DBClusterIdentifier: "staging", Engine: "aurora-postgresql", MasterUsername: "app_admin", MasterUserPassword: "not-a-real-password-1" })),
+        );
+        const restored = await outcome(
+          rds.send(new RestoreDBClusterFromSnapshotCommand({ DBClusterIdentifier: "staging", SnapshotIdentifier: "refresh-r2", Engine: "aurora-postgresql" })),
+        );
+        if (patched) {
+          // THEN (AWS) both are refused and "staging" is still the same cluster
+          expect([created, restored]).toEqual(["DBClusterAlreadyExistsFault", "DBClusterAlreadyExistsFault"]);
+          expect(await resourceId()).toBe(original);
+        } else {
+          // THEN (plain moto) "staging" has been replaced; the call may even fail afterwards, by
+          // accident (DBClusterSnapshotAlreadyExistsFault: its automated snapshot id is per minute)
+          expect([created, restored]).not.toContain("DBClusterAlreadyExistsFault");
+          expect(await resourceId()).not.toBe(original);
+        }
+      });
+
+      test("defect 7: re-creating a deleted cluster's identifier at once", async () => {
+        // GIVEN a cluster that is deleted (as Terraform does when it replaces one)
+        await resetEmulator(emulator.endpoint);
+        const create = (): Promise<unknown> =>
+          rds.send(new CreateDBClusterCommand({ DBClusterIdentifier: "staging", Engine: "aurora-postgresql", MasterUsername: "app_admin", MasterUserPassword: "not-a-real-password-1" }));
+        await create();
+        await rds.send(new DeleteDBClusterCommand({ DBClusterIdentifier: "staging", SkipFinalSnapshot: true }));
+        // WHEN the identifier is used again straight away
+        const result = await outcome(create());
+        // THEN AWS creates it; plain moto fails on its own per-minute automated snapshot name
+        // (unless the minute changed in between, which the assertion allows)
+        if (patched) expect(result).toBe("ok");
+        else expect(["DBClusterSnapshotAlreadyExistsFault", "ok"]).toContain(result);
       });
     });
   }

@@ -178,8 +178,9 @@ export function renderMarkdown(summaries: StackSummary[], options: RenderOptions
   const note = (n: number, what: string) => `_…${n} more ${what} not shown: the comment was truncated to stay under GitHub's 65,535-character limit; see the workflow run's plan artifact for everything._\n`;
   const NOTE_RESERVE = 260;
 
+  const marker = options.marker ?? COMMENT_MARKER;
   const header = [
-    options.marker ?? COMMENT_MARKER,
+    ...(marker ? [marker] : []),
     `### ${options.title ?? "Terraform plan"}`,
     "",
     "| Stack | Add | Change | Destroy | Replace |",
@@ -259,6 +260,7 @@ Options:
   --title <text>       heading (default "Terraform plan")
   --footer <file>      Markdown appended if it fits (policy results, cost estimate)
   --max-length <n>     maximum characters (default ${DEFAULT_MAX_LENGTH})
+  --marker <text>      first line, to find the comment again (default "${COMMENT_MARKER}"; "" for none)
   --output <file>      write there instead of standard output
   --fail-on-destroy    exit 3 when anything is destroyed or replaced
   -h, --help           this help
@@ -273,6 +275,7 @@ export async function main(argv: string[], io: { stdin: () => Promise<string>; s
   let maxLength: number | undefined;
   let output: string | undefined;
   let failOnDestroy = false;
+  let marker: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -289,6 +292,7 @@ export async function main(argv: string[], io: { stdin: () => Promise<string>; s
       else if (arg === "--footer") footerFile = value();
       else if (arg === "--output") output = value();
       else if (arg === "--fail-on-destroy") failOnDestroy = true;
+      else if (arg === "--marker") marker = value();
       else if (arg === "--max-length") {
         maxLength = Number(value());
         if (!Number.isInteger(maxLength) || maxLength < 1000) throw new UsageError(`--max-length (${argv[i]}) must be an integer ≥ 1000`);
@@ -312,7 +316,7 @@ export async function main(argv: string[], io: { stdin: () => Promise<string>; s
       const text = plan.text ?? (await io.stdin());
       summaries.push(summarizePlan(plan.stack, parsePlanJson(text, plan.source)));
     }
-    const markdown = renderMarkdown(summaries, { title, maxLength, footer: footerFile ? readFileSync(footerFile, "utf8") : undefined });
+    const markdown = renderMarkdown(summaries, { title, maxLength, marker, footer: footerFile ? readFileSync(footerFile, "utf8") : undefined });
     if (output) writeFileSync(output, markdown);
     else io.stdout(markdown);
     return failOnDestroy && summaries.some((s) => s.destructive.length > 0) ? 3 : 0;

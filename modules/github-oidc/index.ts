@@ -54,6 +54,8 @@ export interface RefreshRoleProps {
   readonly sourceUploadsBucketName: string;
   /** Staging's uploads bucket name (write: put and delete). */
   readonly targetUploadsBucketName: string;
+  /** Maximum session length of the refresh role, seconds. Default 14400 (4 hours). */
+  readonly maxSessionDurationSeconds?: number;
   /** ARN of the role in the source account that snapshots and shares the source database (see `RefreshSourceRoleProps`); the only role this one may assume. Omit when the operator provides source credentials otherwise. */
   readonly sourceRoleArn?: string;
 }
@@ -269,7 +271,8 @@ export class GithubOidc extends Construct {
       this.refreshRole = new IamRole(this, "refresh-role", {
         name: names.refresh,
         description: `Refresh of ${props.project}-${refresh.target} from ${refresh.source}, from GitHub Actions environment refresh-${refresh.target}`,
-        maxSessionDuration: Math.max(maxSessionDuration, 3600),
+        // A refresh (snapshot, restore, instance, swap) takes longer than an hour.
+        maxSessionDuration: refresh.maxSessionDurationSeconds ?? 14400,
         assumeRolePolicy: githubTrustPolicy(this.providerArn, [environmentSubject(props.github, `refresh-${refresh.target}`)]),
       });
       new IamRolePolicy(this, "refresh-policy", {

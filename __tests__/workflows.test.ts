@@ -197,6 +197,6 @@ describe("workflow behaviour", () => {
     expect(workflow.jobs.confirm.steps[0].run).toContain('if [ "$CONFIRM" != "$TARGET" ]');
     expect(workflow.jobs.refresh.needs).toBe("confirm");
     expect(workflow.jobs.refresh.environment).toBe("refresh-${{ github.event.inputs.target }}");
-    expect(read("refresh.yml")).toMatch(/args=\(run --from production --to "\$TARGET" --yes --json\)/);
+    expect(read("refresh.yml")).toMatch(/args=\(run --from production --to "\$TARGET" --yes --json /);
   });
 });

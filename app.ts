@@ -21,7 +21,10 @@ export function buildApp(environments: EnvironmentConfig[], options: BuildOption
   const target = awsTargetFromEnv(options.env ?? process.env);
   const app = new App({ outdir: options.outdir });
   for (const props of bootstrapPropsPerAccount(environments, version, target)) new BootstrapStack(app, props);
-  for (const config of environments) new EnvironmentStack(app, { config, version, target });
+  const env = options.env ?? process.env;
+  for (const config of environments) {
+    new EnvironmentStack(app, { config, version, target, gitSha: env.GIT_SHA || undefined, deployedAt: env.DEPLOYED_AT || undefined });
+  }
   return app;
 }
 

@@ -68,6 +68,108 @@ const DatabaseSchema = z.strictObject({
   performanceInsights: z.boolean().default(false),
 });
 
+const ApiSchema = z.strictObject({
+  /** Reserved concurrency of the API function (≥ 1): caps database connections and cost; taken from the account's pool. */
+  reservedConcurrency: z.number().int().min(1, "must be ≥ 1").default(5),
+  /** Retention of the API function's and the HTTP API's log groups, days. */
+  logRetentionDays: z.number().int().positive().default(30),
+  /** Memory of the API function, MB. */
+  memoryMb: z.number().int().min(128, "must be ≥ 128").max(10240, "must be ≤ 10240").default(256),
+  /** Timeout of the API function, seconds (API Gateway gives up after 30). */
+  timeoutSeconds: z.number().int().min(1, "must be ≥ 1").max(29, "must be ≤ 29").default(10),
+  /** Database user the function connects as with IAM authentication (needs `GRANT rds_iam`). */
+  databaseUser: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lowercase PostgreSQL identifier").default("app_api"),
+  /** Steady-state requests per second of the HTTP API stage. */
+  throttlingRateLimit: z.number().positive().default(50),
+  /** Burst capacity of the HTTP API stage, requests. */
+  throttlingBurstLimit: z.number().int().positive().default(100),
+  /** Routes served without sign-in; everything else needs a Cognito token. `/api/…` is the same route through CloudFront. */
+  publicRoutes: z
+    .array(z.string().regex(/^(GET|HEAD) \/[\w/{}+.-]*$/, "must be a read-only route like GET /health"))
+    .default(["GET /health", "GET /version", "GET /api/health", "GET /api/version"]),
+  /** Origins allowed by CORS (exact, e.g. `https://app.example.com`); none means no CORS. */
+  corsAllowOrigins: z.array(z.string().regex(/^https?:\/\/[a-z0-9.-]+(:\d+)?$/, "must be an origin like https://app.example.com")).default([]),
+});
+
+const SiteSchema = z.strictObject({
+  /** CloudFront edge locations (cost vs. latency). */
+  priceClass: z.enum(["PriceClass_100", "PriceClass_200", "PriceClass_All"]).default("PriceClass_100"),
+  /** Custom domain with an ACM certificate in us-east-1; omit to use the *.cloudfront.net name. */
+  domain: z
+    .strictObject({
+      name: z.string().regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, "must be a lowercase host name like app.example.com"),
+      hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, "must be a Route 53 hosted zone id"),
+    })
+    .optional(),
+});
+
+const AuthSchema = z.strictObject({
+  /** Multi-factor authentication (authenticator apps): never OFF in a protected environment. */
+  mfa: z.enum(["OFF", "OPTIONAL", "ON"]).default("OPTIONAL"),
+  /** Cognito threat protection; anything but OFF needs the PLUS feature plan. */
+  advancedSecurity: z.enum(["OFF", "AUDIT", "ENFORCED"]).default("OFF"),
+  /** Refuse deletion of the user pool; required for a protected environment. */
+  deletionProtection: z.boolean().default(false),
+  /** Where the hosted UI may redirect after sign-in (https, or http://localhost for development). */
+  callbackUrls: z.array(z.string().regex(/^(https:\/\/|http:\/\/localhost[:/])/, "must be https:// (or http://localhost)")).min(1, "must list at least one URL"),
+  /** Where the hosted UI may redirect after sign-out. */
+  logoutUrls: z.array(z.string().regex(/^(https:\/\/|http:\/\/localhost[:/])/, "must be https:// (or http://localhost)")).default([]),
+  /** Access and ID token lifetime, minutes (5 to 1440). */
+  tokenValidityMinutes: z.number().int().min(5, "must be ≥ 5").max(1440, "must be ≤ 1440").default(60),
+  /** Refresh token lifetime, days (1 to 3650). */
+  refreshTokenValidityDays: z.number().int().min(1, "must be ≥ 1").max(3650, "must be ≤ 3650").default(30),
+  /** Groups, highest privilege first. */
+  groups: z
+    .array(z.string().regex(/^[a-z_]{1,64}$/, "must be lowercase letters and underscores"))
+    .default(["super_admin", "admin", "accounting", "srm", "agent", "homeowner", "provider", "guest"]),
+  /** Adopt this existing user pool (e.g. `us-east-1_AbCdEf123`) with a Terraform import instead of creating one. */
+  existingUserPoolId: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d_[A-Za-z0-9]+$/, "must be a user pool id like us-east-1_AbCdEf123").optional(),
+});
+
+const UserSchema = z.strictObject({
+  /** Sign-in email (use example.com addresses in this repository: no personal data). */
+  email: z.email("must be an email address"),
+  /** Groups the user belongs to (must be in auth.groups). */
+  groups: z.array(z.string()).default([]),
+});
+
+const AlertsSchema = z.strictObject({
+  /** Emails subscribed to the alerts topic (each confirms by email). */
+  emails: z.array(z.email("must be an email address")).default([]),
+  /** 5xx / requests above which the API alarm fires (0-1). */
+  apiServerErrorRate: z.number().gt(0).lt(1).default(0.05),
+  /** Periods with fewer requests count as a 5xx rate of 0. */
+  apiMinimumRequests: z.number().int().min(1).default(20),
+  /** API p99 latency alarm, ms. */
+  apiLatencyP99Ms: z.number().int().positive().default(3000),
+  /** Lambda Errors per 5 minutes above which the alarm fires. */
+  lambdaErrors: z.number().int().min(0).default(0),
+  /** Lambda Throttles per 5 minutes above which the alarm fires. */
+  lambdaThrottles: z.number().int().min(0).default(0),
+  /** Fraction of database.maxCapacity at which the capacity alarm fires. */
+  databaseCapacityFraction: z.number().gt(0).max(1).default(0.9),
+  /** Aurora CPU alarm, percent. */
+  databaseCpuPercent: z.number().gt(0).max(100).default(80),
+});
+
+const PolicySuppressionSchema = z.strictObject({
+  /** Rule id, e.g. `TS-CF-002`. */
+  rule: z.string().regex(/^TS-[A-Z0-9]+-\d{3}$/, "must be a rule id like TS-CF-002"),
+  /** Terraform address or construct path of the resource. */
+  resource: z.string().min(1),
+  /** Why this finding is accepted (at least 10 characters). */
+  reason: z.string().min(10, "must explain why, in at least 10 characters"),
+});
+
+const PolicyInputsSchema = z.strictObject({
+  /** Routes served without authentication. */
+  publicRoutes: z.array(z.string()).optional(),
+  /** Expected Cognito MFA mode. */
+  expectedMfa: z.enum(["OFF", "OPTIONAL", "ON"]).optional(),
+  /** Require customer-managed KMS keys on every bucket. */
+  bucketsRequireCustomerKey: z.boolean().optional(),
+});
+
 export const EnvironmentConfigSchema = z
   .strictObject({
     /** Project name; prefixes every stack and resource name. */
@@ -86,6 +188,20 @@ export const EnvironmentConfigSchema = z
     snapshotShareAccountIds: z.array(accountId).default([]),
     network: NetworkSchema,
     database: DatabaseSchema,
+    /** The API function and its HTTP API. */
+    api: ApiSchema.prefault({}),
+    /** The static site behind CloudFront. */
+    site: SiteSchema.prefault({}),
+    /** The environment's own Cognito user pool. */
+    auth: AuthSchema,
+    /** Baseline users `npm run users:seed` creates in this environment's pool. */
+    users: z.array(UserSchema).default([]),
+    /** Alarm recipients and thresholds. */
+    alerts: AlertsSchema.prefault({}),
+    /** Accepted policy findings, each with a written reason. */
+    policySuppressions: z.array(PolicySuppressionSchema).default([]),
+    /** Inputs to environment-dependent policy rules. */
+    policy: PolicyInputsSchema.optional(),
     /** Extra tags; Project, Environment, ManagedBy and Version are always applied. */
     tags: z.record(z.string(), z.string()).default({}),
   })
@@ -107,6 +223,19 @@ export const EnvironmentConfigSchema = z
     if (config.deployRoleArn && /^\d{12}$/.test(config.accountId) && !config.deployRoleArn.startsWith(`arn:aws:iam::${config.accountId}:`)) {
       ctx.addIssue({ code: "custom", path: ["deployRoleArn"], message: `must be a role in the environment's account (${config.accountId})` });
     }
+    if (config.protected && !config.auth.deletionProtection) {
+      ctx.addIssue({ code: "custom", path: ["auth", "deletionProtection"], message: "must be true for a protected environment" });
+    }
+    if (config.protected && config.auth.mfa === "OFF") {
+      ctx.addIssue({ code: "custom", path: ["auth", "mfa"], message: "must be OPTIONAL or ON for a protected environment" });
+    }
+    config.users.forEach((user, index) => {
+      user.groups.forEach((group, groupIndex) => {
+        if (!config.auth.groups.includes(group)) {
+          ctx.addIssue({ code: "custom", path: ["users", index, "groups", groupIndex], message: `must be one of auth.groups (${config.auth.groups.join(", ")})` });
+        }
+      });
+    });
     if (config.snapshotShareAccountIds.includes(config.accountId)) {
       ctx.addIssue({ code: "custom", path: ["snapshotShareAccountIds"], message: "must not include the environment's own account" });
     }

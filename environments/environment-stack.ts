@@ -1,8 +1,15 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { S3Backend, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
+import { HttpApi } from "../modules/api-gateway";
+import { PublishedSettings } from "../modules/app-config";
 import { AuroraDatabase } from "../modules/aurora";
+import { SiteDistribution } from "../modules/cloudfront";
+import { Authentication } from "../modules/cognito";
 import { EncryptionKey } from "../modules/kms";
+import { ApiFunction } from "../modules/lambda";
+import { Monitoring } from "../modules/monitoring";
+import { SecureBucket } from "../modules/s3";
 import { stateLocation } from "../modules/state-backend";
 import { Network } from "../modules/vpc";
 import type { AwsTarget } from "./aws-target";
@@ -15,15 +22,20 @@ export interface EnvironmentStackProps {
   readonly version: string;
   /** Real AWS, or an emulator endpoint. */
   readonly target: AwsTarget;
+  /** Commit being deployed (the pipeline sets GIT_SHA). Default `unknown`. */
+  readonly gitSha?: string;
+  /** When the pipeline deployed it (DEPLOYED_AT). Default `unknown`. */
+  readonly deployedAt?: string;
 }
 
 /** Provider settings shared by environment and bootstrap stacks. */
 export function configureAws(
   scope: Construct,
-  options: { region: string; accountId: string; roleArn?: string; sessionName: string; tags: Record<string, string>; target: AwsTarget },
+  options: { region: string; accountId: string; roleArn?: string; sessionName: string; tags: Record<string, string>; target: AwsTarget; alias?: string },
 ): AwsProvider {
   const emulated = options.target.endpointUrl !== undefined;
-  return new AwsProvider(scope, "aws", {
+  return new AwsProvider(scope, options.alias ? `aws-${options.alias}` : "aws", {
+    alias: options.alias,
     region: options.region,
     // Terraform refuses to touch any other account: a wrong profile cannot deploy staging into production.
     allowedAccountIds: [options.accountId],
@@ -43,8 +55,15 @@ export class EnvironmentStack extends TerraformStack {
   readonly config: EnvironmentConfig;
   readonly network: Network;
   readonly database: AuroraDatabase;
-  /** Encrypts every log group of the environment. */
+  /** Encrypts every log group of the environment and the API function's environment variables. */
   readonly logsKey: EncryptionKey;
+  readonly apiFunction: ApiFunction;
+  readonly api: HttpApi;
+  readonly auth: Authentication;
+  readonly siteBucket: SecureBucket;
+  readonly uploadsBucket: SecureBucket;
+  readonly site: SiteDistribution;
+  readonly monitoring: Monitoring;
 
   constructor(scope: Construct, props: EnvironmentStackProps) {
     const { config, target } = props;
@@ -52,20 +71,11 @@ export class EnvironmentStack extends TerraformStack {
     super(scope, id);
     this.config = config;
 
-    configureAws(this, {
-      region: config.region,
-      accountId: config.accountId,
-      roleArn: config.deployRoleArn,
-      sessionName: `${id}-terraform`,
-      tags: {
-        ...config.tags,
-        Project: config.project,
-        Environment: config.name,
-        ManagedBy: "cdktf",
-        Version: props.version,
-      },
-      target,
-    });
+    const tags = { ...config.tags, Project: config.project, Environment: config.name, ManagedBy: "cdktf", Version: props.version };
+    const awsOptions = { region: config.region, accountId: config.accountId, roleArn: config.deployRoleArn, sessionName: `${id}-terraform`, tags, target };
+    configureAws(this, awsOptions);
+    // CloudFront reads certificates only from us-east-1: a second provider, only when a domain is configured.
+    const certificateProvider = config.site.domain ? configureAws(this, { ...awsOptions, region: "us-east-1", alias: "us_east_1" }) : undefined;
 
     const state = stateLocation(config.project, config.accountId, config.region);
     new S3Backend(this, {
@@ -82,7 +92,7 @@ export class EnvironmentStack extends TerraformStack {
 
     this.logsKey = new EncryptionKey(this, "logs-key", {
       alias: `${id}-logs`,
-      description: `Encrypts the log groups of ${id}`,
+      description: `Encrypts the log groups of ${id} and its API function's environment`,
       accountId: config.accountId,
     });
     this.logsKey.allowCloudWatchLogs(config.region, config.accountId);
@@ -119,10 +129,121 @@ export class EnvironmentStack extends TerraformStack {
       logsKmsKeyArn: this.logsKey.keyArn,
     });
 
-    new TerraformOutput(this, "vpc_id", { value: this.network.vpcId });
-    new TerraformOutput(this, "database_cluster_identifier", { value: this.database.clusterIdentifier });
-    new TerraformOutput(this, "database_endpoint", { value: this.database.endpoint });
-    new TerraformOutput(this, "database_kms_key_arn", { value: this.database.kmsKeyArn });
-    new TerraformOutput(this, "database_secret_arn", { value: this.database.secretArn });
+    this.auth = new Authentication(this, "auth", {
+      name: id,
+      region: config.region,
+      domainPrefix: id,
+      callbackUrls: config.auth.callbackUrls,
+      logoutUrls: config.auth.logoutUrls,
+      mfa: config.auth.mfa,
+      deletionProtection: config.auth.deletionProtection,
+      advancedSecurityMode: config.auth.advancedSecurity,
+      groups: config.auth.groups,
+      accessTokenValidityMinutes: config.auth.tokenValidityMinutes,
+      idTokenValidityMinutes: config.auth.tokenValidityMinutes,
+      refreshTokenValidityDays: config.auth.refreshTokenValidityDays,
+      existingUserPoolId: config.auth.existingUserPoolId,
+    });
+
+    const ssmPrefix = `/${config.project}/${config.name}`;
+    this.apiFunction = new ApiFunction(this, "api-function", {
+      namePrefix: id,
+      region: config.region,
+      accountId: config.accountId,
+      vpcId: this.network.vpcId,
+      subnetIds: this.network.subnetIds.private,
+      // No NAT: HTTPS can only reach interface endpoints inside the VPC anyway.
+      httpsEgressCidrs: [this.network.cidr],
+      database: {
+        host: this.database.endpoint,
+        port: this.database.port,
+        name: this.database.databaseName,
+        user: config.api.databaseUser,
+        clusterResourceId: this.database.clusterResourceId,
+        securityGroupId: this.database.securityGroupId,
+      },
+      ssmPrefix,
+      environmentName: config.name,
+      version: props.version,
+      gitSha: props.gitSha,
+      deployedAt: props.deployedAt,
+      logRetentionDays: config.api.logRetentionDays,
+      logsKmsKeyArn: this.logsKey.keyArn,
+      environmentKmsKeyArn: this.logsKey.keyArn,
+      reservedConcurrency: config.api.reservedConcurrency,
+      memoryMb: config.api.memoryMb,
+      timeoutSeconds: config.api.timeoutSeconds,
+    });
+    this.database.allowConnectionsFrom("api", this.apiFunction.securityGroupId, "PostgreSQL from the API function");
+
+    this.api = new HttpApi(this, "api", {
+      name: id,
+      functionArn: this.apiFunction.functionArn,
+      functionInvokeArn: this.apiFunction.invokeArn,
+      jwtIssuer: this.auth.issuerUrl,
+      jwtAudience: [this.auth.clientId],
+      publicRoutes: config.api.publicRoutes,
+      throttlingRateLimit: config.api.throttlingRateLimit,
+      throttlingBurstLimit: config.api.throttlingBurstLimit,
+      accessLogRetentionDays: config.api.logRetentionDays,
+      accessLogKmsKeyArn: this.logsKey.keyArn,
+      corsAllowOrigins: config.api.corsAllowOrigins,
+    });
+
+    this.siteBucket = new SecureBucket(this, "site-bucket", { bucketName: `${id}-site-${config.accountId}`, forceDestroy: !config.protected });
+    this.uploadsBucket = new SecureBucket(this, "uploads-bucket", { bucketName: `${id}-uploads-${config.accountId}`, forceDestroy: !config.protected });
+    this.site = new SiteDistribution(this, "cdn", {
+      namePrefix: id,
+      siteBucket: this.siteBucket,
+      apiEndpoint: this.api.apiEndpoint,
+      priceClass: config.site.priceClass,
+      domain: config.site.domain,
+      certificateProvider,
+    });
+
+    const alerts = config.alerts;
+    this.monitoring = new Monitoring(this, "monitoring", {
+      namePrefix: id,
+      accountId: config.accountId,
+      region: config.region,
+      alertEmails: alerts.emails,
+      api: { apiId: this.api.apiId, serverErrorRateThreshold: alerts.apiServerErrorRate, minimumRequests: alerts.apiMinimumRequests, latencyP99ThresholdMs: alerts.apiLatencyP99Ms },
+      lambda: { functionName: this.apiFunction.functionName, errorsThreshold: alerts.lambdaErrors, throttlesThreshold: alerts.lambdaThrottles },
+      // The identifier, not a reference: it is what the refresh's swap keeps.
+      database: { clusterIdentifier: id, maxCapacity: db.maxCapacity, capacityThresholdFraction: alerts.databaseCapacityFraction, cpuThresholdPercent: alerts.databaseCpuPercent },
+    });
+
+    const published: Record<string, string> = {
+      "site-url": this.site.siteUrl,
+      "api-url": this.api.apiEndpoint,
+      "cognito/user-pool-id": this.auth.userPoolId,
+      "cognito/client-id": this.auth.clientId,
+      "cognito/hosted-ui-domain": this.auth.domain,
+      "database/endpoint": this.database.endpoint,
+      "database/name": this.database.databaseName,
+      "database/secret-arn": this.database.secretArn,
+      "buckets/site": this.siteBucket.bucketName,
+      "buckets/uploads": this.uploadsBucket.bucketName,
+      version: props.version,
+    };
+    new PublishedSettings(this, "settings", { prefix: ssmPrefix, settings: published });
+
+    const outputs: Record<string, string> = {
+      site_url: this.site.siteUrl,
+      api_url: this.api.apiEndpoint,
+      user_pool_id: this.auth.userPoolId,
+      user_pool_client_id: this.auth.clientId,
+      hosted_ui_domain: this.auth.domain,
+      database_cluster_identifier: this.database.clusterIdentifier,
+      database_endpoint: this.database.endpoint,
+      database_kms_key_arn: this.database.kmsKeyArn,
+      database_secret_arn: this.database.secretArn,
+      site_bucket: this.siteBucket.bucketName,
+      uploads_bucket: this.uploadsBucket.bucketName,
+      api_function_name: this.apiFunction.functionName,
+      alerts_topic_arn: this.monitoring.topicArn,
+      vpc_id: this.network.vpcId,
+    };
+    for (const [name, value] of Object.entries(outputs)) new TerraformOutput(this, name, { value });
   }
 }

@@ -163,3 +163,12 @@ describe("functions/api handler", () => {
     expect(out).toBe("function");
   });
 });
+
+describe("behind CloudFront", () => {
+  test("GIVEN /api/health (CloudFront forwards /api/* as is) WHEN handled THEN it is the health endpoint", async () => {
+    const { handler } = require("../../functions/api");
+    const response = await handler({ rawPath: "/api/health", requestContext: { http: { method: "GET" }, stage: "$default" } });
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body)).toEqual({ status: "ok" });
+  });
+});

@@ -27,5 +27,27 @@ export const production: EnvironmentConfigInput = {
     finalSnapshot: true,
     performanceInsights: true,
   },
+  api: { reservedConcurrency: 50, logRetentionDays: 90 },
+  auth: {
+    mfa: "ON",
+    deletionProtection: true,
+    // Placeholder domain: replace with your production site's URL.
+    callbackUrls: ["https://app.example.com/auth/callback"],
+    logoutUrls: ["https://app.example.com/"],
+  },
+  users: [
+    { email: "owner@example.com", groups: ["super_admin"] },
+    { email: "accounts@example.com", groups: ["accounting"] },
+    { email: "agent@example.com", groups: ["agent"] },
+  ],
+  // Placeholder address: the on-call list that receives production alarms.
+  alerts: { emails: ["alerts@example.com"] },
+  policySuppressions: [
+    {
+      rule: "TS-CF-002",
+      resource: "aws_cloudfront_distribution.cdn_distribution_0B80AA6B",
+      reason: "no custom domain configured yet: CloudFront's default certificate cannot enforce TLS 1.2; set site.domain and remove this",
+    },
+  ],
   tags: { CostCenter: "engineering" },
 };

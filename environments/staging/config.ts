@@ -28,5 +28,21 @@ export const staging: EnvironmentConfigInput = {
     backupRetentionDays: 1,
     finalSnapshot: false,
   },
+  api: { reservedConcurrency: 5, logRetentionDays: 14 },
+  auth: {
+    mfa: "OPTIONAL",
+    deletionProtection: false,
+    // Placeholder domain: replace with your staging site's URL.
+    callbackUrls: ["https://staging.example.com/auth/callback", "http://localhost:5173/auth/callback"],
+    logoutUrls: ["https://staging.example.com/", "http://localhost:5173/"],
+  },
+  users: [{ email: "qa-admin@example.com", groups: ["admin"] }],
+  policySuppressions: [
+    {
+      rule: "TS-CF-002",
+      resource: "aws_cloudfront_distribution.cdn_distribution_0B80AA6B",
+      reason: "no custom domain configured yet: CloudFront's default certificate cannot enforce TLS 1.2; set site.domain and remove this",
+    },
+  ],
   tags: { CostCenter: "engineering" },
 };

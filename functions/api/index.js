@@ -27,6 +27,9 @@ function deploymentFromEnv(env = process.env) {
   };
 }
 
+/** The path CloudFront routes to the API (modules/cloudfront `apiPathPattern`). */
+const API_PREFIX = "/api";
+
 /** @type {typeof import("./index").requestPath} */
 function requestPath(event) {
   const path = event.rawPath ?? event.requestContext?.http?.path ?? "/";
@@ -37,6 +40,9 @@ function requestPath(event) {
     if (path === prefix) return "/";
     if (path.startsWith(`${prefix}/`)) return path.slice(prefix.length);
   }
+  // Through CloudFront the API is served under /api/* (the path is forwarded as is).
+  if (path === API_PREFIX) return "/";
+  if (path.startsWith(`${API_PREFIX}/`)) return path.slice(API_PREFIX.length);
   return path === "" ? "/" : path;
 }
 

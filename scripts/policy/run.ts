@@ -24,8 +24,8 @@ export function loadSynthDir(outdir: string): Map<string, StackModel> {
 
 /** Environment-dependent inputs of the rules, all from the config. */
 export function factsFromConfig(config: EnvironmentConfig): EnvironmentFacts {
-  const extra = config as EnvironmentConfig & { policy?: Partial<EnvironmentFacts> };
-  return { ...(extra.policy ?? {}), name: config.name, protected: config.protected };
+  // The public routes the stack serves are config (api.publicRoutes); policy.publicRoutes may narrow them.
+  return { publicRoutes: config.api.publicRoutes, ...(config.policy ?? {}), name: config.name, protected: config.protected };
 }
 
 /** `policySuppressions` of the config (the field is optional until the schema carries it). */

@@ -9,7 +9,7 @@
  */
 import { Command, InvalidArgumentError, Option } from "commander";
 import { createSyncClient } from "./client";
-import { PreflightError, preflightObjectSync } from "./preflight";
+import { PreflightError } from "./preflight";
 import {
   DEFAULT_CONCURRENCY,
   DEFAULT_MULTIPART_THRESHOLD,
@@ -132,13 +132,10 @@ export async function main(argv: string[]): Promise<number> {
     trustEtags: options.trustEtags,
     retry: { attempts: options.attempts },
     copyTransport: options.copyTransport,
+    preflight: options.preflight,
   };
-
   try {
-    if (options.preflight) {
-      const checks = await preflightObjectSync(syncOptions);
-      if (json) write({ type: "preflight", ok: true, checks: checks.map((check) => check.check) });
-    }
+    return await execute(options, syncOptions, json, write, () => client.destroy());
   } catch (error) {
     if (error instanceof PreflightError) {
       if (json) write({ type: "preflight", ok: false, checks: error.checks });
@@ -146,10 +143,21 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     throw error;
+  } finally {
+    client.destroy();
   }
+}
+
+async function execute(
+  options: CliOptions,
+  syncOptions: ObjectSyncOptions,
+  json: boolean,
+  write: (value: unknown) => void,
+  destroy: () => void,
+): Promise<number> {
 
   if (options.dryRun) {
-    const plan = await planObjectSync(syncOptions);
+    const plan = await planObjectSync({ ...syncOptions, onEvent: json ? (event) => event.type === "preflight" && write(event) : undefined });
     if (json) {
       write({
         type: "plan",
@@ -223,7 +231,7 @@ export async function main(argv: string[]): Promise<number> {
   process.once("SIGTERM", interrupt);
   const summary = await runObjectSync({ ...syncOptions, onEvent, signal: controller.signal, progressIntervalMs: json ? 1000 : 200 });
   stopDisplay();
-  client.destroy();
+  destroy();
   if (!json) process.stdout.write(`${formatSummary(summary)}\n`);
   return summary.failures.length > 0 || summary.aborted ? 1 : 0;
 }

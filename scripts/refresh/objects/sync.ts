@@ -20,6 +20,7 @@ import {
 import { listingPrefixes, planSync, type CopyAction, type KeyScope, type ListedObject, type ObjectSyncPlan } from "./plan";
 import { describeError, isRetryable, withRetries, type RetryOptions } from "./retry";
 import { createFastCopier, type FastCopier } from "./fastcopy";
+import { preflightObjectSync } from "./preflight";
 
 export const DEFAULT_CONCURRENCY = 64;
 /** Objects larger than this are copied with UploadPartCopy (CopyObject's limit is 5 GiB). */
@@ -58,6 +59,11 @@ export interface ObjectSyncOptions extends KeyScope {
    * aws-sdk-client-mock).
    */
   readonly copyTransport?: "fast" | "sdk";
+  /**
+   * Run the read-only permission checks (preflight.ts) alongside the listing and stop with a
+   * PreflightError, naming the missing grant, before anything is written (default false).
+   */
+  readonly preflight?: boolean;
   /** Receives progress events. */
   readonly onEvent?: (event: ObjectSyncEvent) => void;
   /** Minimum interval between `progress` events in ms (default 250; 0 = every object). */
@@ -82,6 +88,7 @@ export interface ObjectSyncFailure {
 }
 
 export type ObjectSyncEvent =
+  | { readonly type: "preflight"; readonly checks: string[] }
   | { readonly type: "listed"; readonly source: number; readonly destination: number; readonly elapsedMs: number }
   | {
       readonly type: "planned";
@@ -182,9 +189,19 @@ async function listAndPlan(options: ObjectSyncOptions): Promise<{ plan: ObjectSy
   return { plan, listMs };
 }
 
+/** listAndPlan, with the preflight checks (when asked) running concurrently; their error wins. */
+async function checkedListAndPlan(options: ObjectSyncOptions): Promise<{ plan: ObjectSyncPlan; listMs: number }> {
+  if (!options.preflight) return listAndPlan(options);
+  const [checks, listed] = await Promise.allSettled([preflightObjectSync(options), listAndPlan(options)]);
+  if (checks.status === "rejected") throw checks.reason;
+  options.onEvent?.({ type: "preflight", checks: checks.value.map((check) => check.check) });
+  if (listed.status === "rejected") throw listed.reason;
+  return listed.value;
+}
+
 /** Dry run: lists both buckets and reports what a run would copy and delete. Writes nothing. */
 export async function planObjectSync(options: ObjectSyncOptions): Promise<ObjectSyncPlanSummary> {
-  const { plan } = await listAndPlan(options);
+  const { plan } = await checkedListAndPlan(options);
   return {
     sourceBucket: options.source.bucket,
     destinationBucket: options.destination.bucket,
@@ -315,7 +332,7 @@ async function runPool<T>(items: readonly T[], limit: number, work: (item: T) =>
 export async function runObjectSync(options: ObjectSyncOptions): Promise<ObjectSyncSummary> {
   const started = Date.now();
   const emit = options.onEvent;
-  const { plan } = await listAndPlan(options);
+  const { plan } = await checkedListAndPlan(options);
   emit?.({
     type: "planned",
     copy: plan.copy.length,

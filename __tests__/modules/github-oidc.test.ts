@@ -230,7 +230,7 @@ describe("github-oidc: staging account", () => {
     expect(bySid.TargetUploadsMirror.Resource).toEqual(["arn:aws:s3:::twinstack-staging-uploads", "arn:aws:s3:::twinstack-staging-uploads/*"]);
     expect(bySid.TargetUserPoolListUsers).toMatchObject({ Action: "cognito-idp:ListUsers", Condition: { StringEquals: { "aws:ResourceTag/Environment": "staging", "aws:ResourceTag/Project": "twinstack" } } });
     expect(bySid.TargetParameters.Resource).toEqual(["arn:aws:ssm:us-east-1:111111111111:parameter/twinstack/staging", "arn:aws:ssm:us-east-1:111111111111:parameter/twinstack/staging/*"]);
-    expect(bySid.RefreshLockItem.Condition).toEqual({ "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": ["refresh-staging"] } });
+    expect(bySid.RefreshLockItem.Condition).toEqual({ "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": ["twinstack-refresh/staging"] } });
     expect(bySid.AssumeOnlyTheSourceRole).toEqual({ Sid: "AssumeOnlyTheSourceRole", Effect: "Allow", Action: "sts:AssumeRole", Resource: "arn:aws:iam::222222222222:role/twinstack-refresh-source" });
     // No other statement grants sts:* and no statement writes to production.
     const stsGrants = policy.Statement.filter((s: Json) => [s.Action].flat().some((a: string) => a.startsWith("sts:")));

@@ -48,7 +48,7 @@ export interface RefreshRoleProps {
   readonly lockTableArn: string;
   /** The key encrypting the lock table (the state key). */
   readonly lockTableKeyArn: string;
-  /** Partition key values of the refresh lock items (`dynamodb:LeadingKeys`). Default `["refresh-<target>"]`. */
+  /** Partition key values (`LockID`) of the refresh lock items (`dynamodb:LeadingKeys`). Default `["<project>-refresh/<target>"]`, as scripts/refresh/lock.ts writes it. */
   readonly lockKeys?: string[];
   /** Production's uploads bucket name (read: list and get). */
   readonly sourceUploadsBucketName: string;
@@ -596,7 +596,7 @@ function refreshStatements(project: string, arn: Arns, refresh: RefreshRoleProps
       Effect: "Allow",
       Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
       Resource: refresh.lockTableArn,
-      Condition: { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": refresh.lockKeys ?? [`refresh-${refresh.target}`] } },
+      Condition: { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": refresh.lockKeys ?? [`${project}-refresh/${refresh.target}`] } },
     },
     { Sid: "RefreshLockTableKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"], Resource: refresh.lockTableKeyArn },
     {

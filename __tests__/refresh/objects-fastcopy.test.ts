@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { createSyncClient } from "../../scripts/refresh/objects/client";
-import { createFastCopier, uriEncodeSegment } from "../../scripts/refresh/objects/fastcopy";
+import { createFastCopier, parseListPage, uriEncodeSegment } from "../../scripts/refresh/objects/fastcopy";
 import { copySource } from "../../scripts/refresh/objects/sync";
 import { withRetries } from "../../scripts/refresh/objects/retry";
 
@@ -124,5 +124,25 @@ describe("lean CopyObject (unit, local HTTP server)", () => {
     await expect(copier.copy("k", "src/k")).rejects.toMatchObject({ Code: "InternalError", $metadata: { httpStatusCode: 500 } });
     copier.destroy();
     client.destroy();
+  });
+
+  test("ListObjectsV2 pages are parsed with XML references decoded", () => {
+    // GIVEN a truncated page with an escaped key, a multipart ETag and a continuation token
+    const body =
+      '<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>b</Name><IsTruncated>true</IsTruncated>' +
+      "<Contents><Key>a/Tom &amp; Jerry&apos;s &lt;1&gt;&#x0D;.txt</Key><LastModified>2025-01-02T03:04:05.000Z</LastModified>" +
+      "<ETag>&quot;0cc175b9c0f1b6a831c399e269772661&quot;</ETag><Size>1</Size><StorageClass>STANDARD</StorageClass></Contents>" +
+      '<Contents><Key>b/big.bin</Key><LastModified>2025-01-02T03:04:06.000Z</LastModified><ETag>"abc-3"</ETag><Size>12582912</Size></Contents>' +
+      "<KeyCount>2</KeyCount><NextContinuationToken>1/abc+def=</NextContinuationToken></ListBucketResult>";
+
+    // WHEN parsing
+    const page = parseListPage(body);
+
+    // THEN keys, sizes, ETags, times and the token come out exact
+    expect(page.objects).toEqual([
+      { key: "a/Tom & Jerry's <1>\r.txt", size: 1, etag: "0cc175b9c0f1b6a831c399e269772661", lastModified: Date.parse("2025-01-02T03:04:05.000Z") },
+      { key: "b/big.bin", size: 12582912, etag: "abc-3", lastModified: Date.parse("2025-01-02T03:04:06.000Z") },
+    ]);
+    expect(page.next).toBe("1/abc+def=");
   });
 });

@@ -150,7 +150,7 @@ describeWithTools("object sync against the emulator", ["moto_server"], () => {
   test("keys with spaces, unicode and '+', and a zero-byte object, keep content type and metadata", async () => {
     // GIVEN awkward keys, an empty object and objects with content type, user metadata and cache headers
     const pair = await bucketPair();
-    const awkward = ["with space.txt", "plus+sign.txt", "ünïcødé/日本語 ファイル.txt", "mixed/a+b c%20d?.txt", "empty/zero.bin"];
+    const awkward = ["with space.txt", "plus+sign.txt", "ünïcødé/日本語 ファイル.txt", "mixed/a+b c%20d?.txt", "amp/Tom & Jerry's <1>.txt", "empty/zero.bin"];
     for (const key of awkward) {
       await put(pair.source, key, key.startsWith("empty/") ? Buffer.alloc(0) : `body ${key}`, {
         ContentType: "image/png",

@@ -141,11 +141,24 @@ function stripQuotes(etag: string | undefined): string {
 }
 
 /** Lists every object under the prefixes (all pages); pages of different prefixes run concurrently. */
-export async function listBucket(side: BucketRef, prefixes: readonly string[], retry?: RetryOptions): Promise<ListedObject[]> {
+export async function listBucket(
+  side: BucketRef,
+  prefixes: readonly string[],
+  retry?: RetryOptions,
+  fast?: FastCopier,
+): Promise<ListedObject[]> {
   const lists = await Promise.all(
     prefixes.map(async (prefix) => {
       const objects: ListedObject[] = [];
       let token: string | undefined;
+      if (fast) {
+        do {
+          const page = await withRetries(() => fast.listPage(prefix, token), retry);
+          for (const object of page.objects) objects.push(object);
+          token = page.next;
+        } while (token);
+        return objects;
+      }
       do {
         const page = await withRetries(
           () =>
@@ -175,13 +188,34 @@ export async function listBucket(side: BucketRef, prefixes: readonly string[], r
   return lists.length === 1 ? lists[0] : lists.flat();
 }
 
+interface FastSides {
+  source?: FastCopier;
+  destination?: FastCopier;
+}
+
+/** Lean request paths for both sides (unless `copyTransport: "sdk"`); undefined where the SDK is needed. */
+async function openFast(options: ObjectSyncOptions): Promise<FastSides> {
+  if (options.copyTransport === "sdk") return {};
+  const sockets = (options.concurrency ?? DEFAULT_CONCURRENCY) + 8;
+  const [source, destination] = await Promise.all([
+    createFastCopier(options.source.client, options.source.bucket, 8),
+    createFastCopier(options.destination.client, options.destination.bucket, sockets),
+  ]);
+  return { source, destination };
+}
+
+function closeFast(fast: FastSides): void {
+  fast.source?.destroy();
+  fast.destination?.destroy();
+}
+
 /** Lists both sides concurrently and plans. */
-async function listAndPlan(options: ObjectSyncOptions): Promise<{ plan: ObjectSyncPlan; listMs: number }> {
+async function listAndPlan(options: ObjectSyncOptions, fast: FastSides = {}): Promise<{ plan: ObjectSyncPlan; listMs: number }> {
   const started = Date.now();
   const prefixes = listingPrefixes(options.include);
   const [source, destination] = await Promise.all([
-    listBucket(options.source, prefixes, options.retry),
-    listBucket(options.destination, prefixes, options.retry),
+    listBucket(options.source, prefixes, options.retry, fast.source),
+    listBucket(options.destination, prefixes, options.retry, fast.destination),
   ]);
   const listMs = Date.now() - started;
   options.onEvent?.({ type: "listed", source: source.length, destination: destination.length, elapsedMs: listMs });
@@ -190,9 +224,9 @@ async function listAndPlan(options: ObjectSyncOptions): Promise<{ plan: ObjectSy
 }
 
 /** listAndPlan, with the preflight checks (when asked) running concurrently; their error wins. */
-async function checkedListAndPlan(options: ObjectSyncOptions): Promise<{ plan: ObjectSyncPlan; listMs: number }> {
-  if (!options.preflight) return listAndPlan(options);
-  const [checks, listed] = await Promise.allSettled([preflightObjectSync(options), listAndPlan(options)]);
+async function checkedListAndPlan(options: ObjectSyncOptions, fast: FastSides): Promise<{ plan: ObjectSyncPlan; listMs: number }> {
+  if (!options.preflight) return listAndPlan(options, fast);
+  const [checks, listed] = await Promise.allSettled([preflightObjectSync(options), listAndPlan(options, fast)]);
   if (checks.status === "rejected") throw checks.reason;
   options.onEvent?.({ type: "preflight", checks: checks.value.map((check) => check.check) });
   if (listed.status === "rejected") throw listed.reason;
@@ -201,7 +235,13 @@ async function checkedListAndPlan(options: ObjectSyncOptions): Promise<{ plan: O
 
 /** Dry run: lists both buckets and reports what a run would copy and delete. Writes nothing. */
 export async function planObjectSync(options: ObjectSyncOptions): Promise<ObjectSyncPlanSummary> {
-  const { plan } = await checkedListAndPlan(options);
+  const fast = await openFast(options);
+  let plan: ObjectSyncPlan;
+  try {
+    ({ plan } = await checkedListAndPlan(options, fast));
+  } finally {
+    closeFast(fast);
+  }
   return {
     sourceBucket: options.source.bucket,
     destinationBucket: options.destination.bucket,
@@ -331,8 +371,17 @@ async function runPool<T>(items: readonly T[], limit: number, work: (item: T) =>
 /** Runs the sync: copies what differs, deletes what the source lacks, reports progress, never stops on one key. */
 export async function runObjectSync(options: ObjectSyncOptions): Promise<ObjectSyncSummary> {
   const started = Date.now();
+  const sides = await openFast(options);
+  try {
+    return await execute(options, sides, started);
+  } finally {
+    closeFast(sides);
+  }
+}
+
+async function execute(options: ObjectSyncOptions, sides: FastSides, started: number): Promise<ObjectSyncSummary> {
   const emit = options.onEvent;
-  const { plan } = await checkedListAndPlan(options);
+  const { plan } = await checkedListAndPlan(options, sides);
   emit?.({
     type: "planned",
     copy: plan.copy.length,
@@ -344,10 +393,7 @@ export async function runObjectSync(options: ObjectSyncOptions): Promise<ObjectS
 
   const threshold = options.multipartThreshold ?? DEFAULT_MULTIPART_THRESHOLD;
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
-  const fast =
-    options.copyTransport === "sdk" || plan.copy.length === 0
-      ? undefined
-      : await createFastCopier(options.destination.client, options.destination.bucket, concurrency + 8);
+  const fast = sides.destination;
   const failures: ObjectSyncFailure[] = [];
   const objectsTotal = plan.copy.length + plan.delete.length;
   const bytesTotal = plan.bytesToCopy;
@@ -415,11 +461,7 @@ export async function runObjectSync(options: ObjectSyncOptions): Promise<ObjectS
   for (let i = 0; i < plan.delete.length; i += DELETE_BATCH) batches.push(plan.delete.slice(i, i + DELETE_BATCH));
 
   // Deletes and copies share nothing (disjoint keys): run both at once; deletes are few requests.
-  try {
-    await Promise.all([runPool(plan.copy, concurrency, copyOne, options.signal), runPool(batches, 4, deleteBatch, options.signal)]);
-  } finally {
-    fast?.destroy();
-  }
+  await Promise.all([runPool(plan.copy, concurrency, copyOne, options.signal), runPool(batches, 4, deleteBatch, options.signal)]);
   progress(true);
 
   const summary: ObjectSyncSummary = {

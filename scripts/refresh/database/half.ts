@@ -122,7 +122,8 @@ export class DatabaseHalf implements RefreshHalf {
       try {
         await this.runStep(ctx, name, databaseSteps);
       } catch (error) {
-        if (name === "swap-retire" || name === "swap-promote") {
+        // A failed swap step renames back (a killed process cannot: `resume` or `rollback` then decide).
+        if ((name === "swap-retire" || name === "swap-promote") && error instanceof StepFailedError) {
           this.emit(refreshId, name, "failed", { message: `${(error as Error).message}; renaming back` });
           await this.rollbackSwap(ctx);
         }
@@ -170,9 +171,8 @@ export class DatabaseHalf implements RefreshHalf {
     }
     await this.options.onBoundary?.(`${name}:before`);
     this.emit(rid, name, "started", { identifiers: spec.identifiers, message: spec.description });
-    if (state.state === "todo") await this.act(ctx, name, spec.actions(o));
+    if (state.state === "todo") await this.act(ctx, name, spec.actions(o), Boolean(spec.reissue));
     const poll = this.options.pollMs ?? { min: 15_000, max: 60_000, fastMin: 2_000, fastMax: 10_000 };
-    let todoPolls = 0;
     await waitFor(
       `${name}`,
       async () => {
@@ -181,14 +181,13 @@ export class DatabaseHalf implements RefreshHalf {
         state = spec.check(o);
         if (state.state === "done") return { done: true };
         if (state.state === "todo") {
-          // Actions not yet visible after a few polls are issued again (each is computed from observed state).
-          if (++todoPolls >= 3) {
-            todoPolls = 0;
-            await this.act(ctx, name, spec.actions(o), true);
-          }
+          // Renames wait for their resources to settle: issue what is still to do again every few polls
+          // (each action is computed from observed state). Elsewhere an action that left no trace
+          // means a wrong identifier or a lost call: fail fast.
+          if (!spec.reissue) return { done: false, detail: `${state.detail} after the action was issued`, missing: true };
+          await this.act(ctx, name, spec.actions(o), true);
           return { done: false, detail: state.detail };
         }
-        todoPolls = 0;
         return { done: false, detail: state.detail, missing: state.missing };
       },
       {
@@ -207,7 +206,7 @@ export class DatabaseHalf implements RefreshHalf {
     await this.options.onBoundary?.(`${name}:done`);
   }
 
-  private async act(ctx: DatabaseContext, name: string, actions: Action[], again = false): Promise<void> {
+  private async act(ctx: DatabaseContext, name: string, actions: Action[], tolerateStateErrors = false): Promise<void> {
     for (const [index, action] of actions.entries()) {
       try {
         if (action.kind === "scrub") {
@@ -223,7 +222,10 @@ export class DatabaseHalf implements RefreshHalf {
         }
       } catch (error) {
         // A re-issued action that lost a race with the first one is fine: the wait decides.
-        if (again && /InvalidDB(Cluster|Instance)State|AlreadyExists/.test((error as Error).name ?? "")) continue;
+        if (tolerateStateErrors && /InvalidDB(Cluster|Instance)State|AlreadyExists/.test((error as Error).name ?? "")) {
+          this.emit(ctx.refreshId, name, "waiting", { message: `${action.kind}: ${(error as Error).message}; retrying` });
+          continue;
+        }
         this.emit(ctx.refreshId, name, "failed", { message: `${action.kind}: ${(error as Error).message}` });
         throw new StepFailedError(name, `${action.kind}: ${(error as Error).message}`);
       }

@@ -210,6 +210,12 @@ export interface StepSpec {
   actions(o: ObservedDatabase): Action[];
   /** Swap steps: staging is unavailable while they run, so poll fast. */
   fast?: boolean;
+  /**
+   * Multi-phase steps (renames that wait for a settled resource, deletes of instances then
+   * cluster): still `todo` after acting is normal, so the next actions are issued on the next
+   * poll. Other steps that stay `todo` after acting fail fast (wrong identifier, lost call).
+   */
+  reissue?: boolean;
   /** A separate limit, e.g. restores take longer than renames. */
   timeoutMs?: number;
 }
@@ -328,6 +334,8 @@ export function databaseSteps(ctx: DatabaseContext, o: ObservedDatabase): StepSp
     applies: true,
     timeoutMs: 180 * MIN,
     check: (obs) => {
+      // After the swap started, everything before it was verified: do not wait on a renaming cluster again.
+      if (promoted(obs)) return { state: "done" };
       const cluster = newClusterNow(obs);
       if (!cluster) return { state: "todo", detail: "not restored yet" };
       return statusOf("cluster", cluster.id, cluster.status);
@@ -363,6 +371,8 @@ export function databaseSteps(ctx: DatabaseContext, o: ObservedDatabase): StepSp
     applies: true,
     timeoutMs: 90 * MIN,
     check: (obs) => {
+      // After the swap started, everything before it was verified: do not wait on a renaming cluster again.
+      if (promoted(obs)) return { state: "done" };
       // An instance counts under its temporary or (after the swap) its live name.
       const found = n.newInstances.map((id, i) => {
         const promotedInstance = findInstance(obs.target, n.liveInstances[i]);
@@ -387,6 +397,8 @@ export function databaseSteps(ctx: DatabaseContext, o: ObservedDatabase): StepSp
     applies: true,
     timeoutMs: 30 * MIN,
     check: (obs) => {
+      // After the swap started, everything before it was verified: do not wait on a renaming cluster again.
+      if (promoted(obs)) return { state: "done" };
       const cluster = newClusterNow(obs);
       if (!cluster) return { state: "pending", detail: `cluster ${n.newCluster} not found`, missing: true };
       const keyOk = cluster.secretKmsKeyId !== undefined && (obs.target.keyArn === undefined || cluster.secretKmsKeyId === obs.target.keyArn);
@@ -404,6 +416,8 @@ export function databaseSteps(ctx: DatabaseContext, o: ObservedDatabase): StepSp
     skipReason: "the scrub connects with PostgreSQL directly",
     timeoutMs: 30 * MIN,
     check: (obs) => {
+      // After the swap started, everything before it was verified: do not wait on a renaming cluster again.
+      if (promoted(obs)) return { state: "done" };
       const cluster = newClusterNow(obs);
       if (!cluster) return { state: "pending", detail: `cluster ${n.newCluster} not found`, missing: true };
       if (!cluster.httpEndpointEnabled) return { state: "todo", detail: "HTTP endpoint off" };
@@ -438,6 +452,7 @@ export function databaseSteps(ctx: DatabaseContext, o: ObservedDatabase): StepSp
     identifiers: { from: n.live, to: n.oldCluster },
     applies: true,
     fast: true,
+    reissue: true,
     timeoutMs: 20 * MIN,
     check: (obs) => retireState(ctx, obs),
     actions: (obs) => retireActions(ctx, obs),
@@ -449,6 +464,7 @@ export function databaseSteps(ctx: DatabaseContext, o: ObservedDatabase): StepSp
     identifiers: { from: n.newCluster, to: n.live },
     applies: true,
     fast: true,
+    reissue: true,
     timeoutMs: 20 * MIN,
     check: (obs) => promoteState(ctx, obs),
     actions: (obs) => promoteActions(ctx, obs),
@@ -458,6 +474,7 @@ export function databaseSteps(ctx: DatabaseContext, o: ObservedDatabase): StepSp
     name: "delete-old",
     description: ctx.keepOldMs > 0 ? `keep ${n.oldCluster} until ${ctx.deleteAfter} (\`cleanup\` deletes it)` : `delete ${n.oldCluster} and its instances after a final check`,
     identifiers: { cluster: n.oldCluster },
+    reissue: true,
     applies: ctx.keepOldMs === 0,
     skipReason: `kept until ${ctx.deleteAfter}; \`refresh cleanup\` deletes it`,
     timeoutMs: 60 * MIN,
@@ -469,6 +486,7 @@ export function databaseSteps(ctx: DatabaseContext, o: ObservedDatabase): StepSp
     name: "prune-snapshots",
     description: `delete this tool's snapshots for ${ctx.target.name} beyond the newest ${ctx.snapshotRetention} refresh(es), in both accounts`,
     identifiers: {},
+    reissue: true,
     applies: true,
     timeoutMs: 30 * MIN,
     check: (obs) => {
@@ -599,6 +617,7 @@ export function rollbackSteps(ctx: DatabaseContext, o: ObservedDatabase): StepSp
     identifiers: { from: n.live, to: n.newCluster },
     applies: true,
     fast: true,
+    reissue: true,
     timeoutMs: 20 * MIN,
     check: (obs) => {
       const live = findCluster(obs.target, n.live);
@@ -624,6 +643,7 @@ export function rollbackSteps(ctx: DatabaseContext, o: ObservedDatabase): StepSp
     identifiers: { from: n.oldCluster, to: n.live },
     applies: true,
     fast: true,
+    reissue: true,
     timeoutMs: 20 * MIN,
     check: (obs) => {
       const live = findCluster(obs.target, n.live);
@@ -647,6 +667,7 @@ export function rollbackSteps(ctx: DatabaseContext, o: ObservedDatabase): StepSp
     name: "discard-new",
     description: `delete the refreshed cluster ${n.newCluster} and its instances (tagged by this refresh)`,
     identifiers: { cluster: n.newCluster },
+    reissue: true,
     applies: true,
     timeoutMs: 60 * MIN,
     check: (obs) => {

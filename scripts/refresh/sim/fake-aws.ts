@@ -143,7 +143,9 @@ export class FakeAws {
     let account = this.accounts.get(id);
     if (!account) {
       account = { clusters: new Map(), instances: new Map(), snapshots: new Map(), keys: new Map(), locks: new Map(), cognitoUsers: [], ssm: new Map() };
-      account.keys.set("alias/aws/rds", { arn: `arn:aws:kms:${REGION}:${id}:key/aws-rds-managed`, manager: "AWS" });
+      const managed: Key = { arn: `arn:aws:kms:${REGION}:${id}:key/aws-rds-managed`, manager: "AWS" };
+      account.keys.set("alias/aws/rds", managed);
+      account.keys.set(managed.arn, managed);
       this.accounts.set(id, account);
     }
     return account;

@@ -118,3 +118,29 @@ describe("bootstrap stacks", () => {
     expect(synthBootstrap([environments.staging, sameAccount])).toHaveLength(1);
   });
 });
+
+describe("bootstrap stacks carry the GitHub OIDC roles", () => {
+  const [staging, production] = synthBootstrap([environments.staging, environments.production]).map((stack) => stack.parsed);
+  const roleNamesOf = (stack: typeof staging) => resourcesOfType(stack, "aws_iam_role").map((role) => role.name).sort();
+
+  test("the staging account has plan, apply and the refresh role; production has plan, apply and the refresh source", () => {
+    expect(roleNamesOf(staging)).toEqual(["twinstack-github-apply", "twinstack-github-plan", "twinstack-github-refresh-staging"]);
+    expect(roleNamesOf(production)).toEqual(["twinstack-github-apply", "twinstack-github-plan", "twinstack-refresh-source"]);
+  });
+
+  test("production's uploads bucket lets only staging's refresh role list and read it", () => {
+    const { parsed } = synthEnvironment(environments.production);
+    const policies = resourcesOfType(parsed, "aws_s3_bucket_policy").map((policy) => JSON.parse(policy.policy as string));
+    const allows = policies.flatMap((policy) => policy.Statement).filter((statement: { Effect: string }) => statement.Effect === "Allow");
+    expect(allows).toEqual(
+      expect.arrayContaining([expect.objectContaining({ Principal: { AWS: "arn:aws:iam::111111111111:role/twinstack-github-refresh-staging" } })]),
+    );
+    expect(JSON.stringify(allows)).not.toContain('"Principal":"*"');
+  });
+
+  test("with ambient credentials (GitHub OIDC) neither provider nor backend assumes the deploy role", () => {
+    const { parsed } = synthEnvironment(environments.staging, { ambientCredentials: true });
+    expect(parsed.provider.aws[0].assume_role).toBeUndefined();
+    expect((parsed.terraform.backend?.s3 as Record<string, unknown>).assume_role).toBeUndefined();
+  });
+});

@@ -7,9 +7,15 @@
 export interface AwsTarget {
   /** Set when an emulated AWS is targeted (e.g. `http://127.0.0.1:5000`). */
   readonly endpointUrl?: string;
+  /**
+   * Use the caller's credentials as they are instead of assuming each environment's deploy
+   * role: GitHub Actions already holds the right role through OIDC (TWINSTACK_USE_AMBIENT_CREDENTIALS=1).
+   */
+  readonly ambientCredentials?: boolean;
 }
 
 export function awsTargetFromEnv(env: NodeJS.ProcessEnv = process.env): AwsTarget {
   const endpointUrl = env.AWS_ENDPOINT_URL?.trim();
-  return endpointUrl ? { endpointUrl } : {};
+  const ambientCredentials = env.TWINSTACK_USE_AMBIENT_CREDENTIALS === "1" || env.TWINSTACK_USE_AMBIENT_CREDENTIALS === "true";
+  return { ...(endpointUrl ? { endpointUrl } : {}), ...(ambientCredentials ? { ambientCredentials } : {}) };
 }

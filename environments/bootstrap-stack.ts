@@ -1,10 +1,11 @@
 import { LocalBackend, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
+import { GithubOidc, GithubRepository, RefreshRoleProps, RefreshSourceRoleProps, roleArn, roleNames } from "../modules/github-oidc";
 import { StateBackend, stateLocation } from "../modules/state-backend";
 import type { AwsTarget } from "./aws-target";
 import type { EnvironmentConfig } from "./config";
 import { configureAws } from "./environment-stack";
-import { bootstrapStackId } from "./naming";
+import { bootstrapStackId, uploadsBucketName } from "./naming";
 
 export interface BootstrapStackProps {
   readonly project: string;
@@ -16,6 +17,12 @@ export interface BootstrapStackProps {
   readonly environments: string[];
   readonly version: string;
   readonly target: AwsTarget;
+  /** The repository whose GitHub Actions deploy into this account. */
+  readonly github: GithubRepository;
+  /** Refresh of an environment in this account from another (staging from production). */
+  readonly refresh?: Omit<RefreshRoleProps, "lockTableArn" | "lockTableKeyArn">;
+  /** This account is a refresh source: the role the target's refresh role assumes here. */
+  readonly refreshSource?: RefreshSourceRoleProps;
 }
 
 /**
@@ -24,6 +31,7 @@ export interface BootstrapStackProps {
  */
 export class BootstrapStack extends TerraformStack {
   readonly stateBackend: StateBackend;
+  readonly github: GithubOidc;
 
   constructor(scope: Construct, props: BootstrapStackProps) {
     const id = bootstrapStackId(props.project, props.accountId);
@@ -44,22 +52,71 @@ export class BootstrapStack extends TerraformStack {
       accountId: props.accountId,
       location: stateLocation(props.project, props.accountId, props.region),
     });
+    this.github = new GithubOidc(this, "github", {
+      project: props.project,
+      accountId: props.accountId,
+      region: props.region,
+      github: props.github,
+      state: { bucketArn: this.stateBackend.bucket.bucketArn, lockTableArn: this.stateBackend.lockTable.arn, keyArn: this.stateBackend.key.keyArn },
+      // Previews deploy with staging's apply role, gated by the `preview` GitHub environment.
+      applyEnvironments: props.environments.includes("staging") ? [...props.environments, "preview"] : props.environments,
+      planEnvironments: props.environments.map((environment) => `${environment}-plan`),
+      refresh: props.refresh
+        ? { ...props.refresh, lockTableArn: this.stateBackend.lockTable.arn, lockTableKeyArn: this.stateBackend.key.keyArn }
+        : undefined,
+      refreshSource: props.refreshSource,
+    });
+    new TerraformOutput(this, "plan_role_arn", { value: this.github.planRole.arn });
+    new TerraformOutput(this, "apply_role_arn", { value: this.github.applyRole.arn });
+    if (this.github.refreshRole) new TerraformOutput(this, "refresh_role_arn", { value: this.github.refreshRole.arn });
+    if (this.github.refreshSourceRole) new TerraformOutput(this, "refresh_source_role_arn", { value: this.github.refreshSourceRole.arn });
     new TerraformOutput(this, "state_bucket", { value: this.stateBackend.bucket.bucketName });
     new TerraformOutput(this, "lock_table", { value: this.stateBackend.lockTable.name });
   }
 }
 
-/** One bootstrap per account, from the environments that live in it. */
+/**
+ * One bootstrap per account, from the environments that live in it. An account that hosts a
+ * refresh target (a non-protected environment some protected one shares snapshots with) gets
+ * the refresh role; the source's account gets the role that role assumes there.
+ */
 export function bootstrapPropsPerAccount(configs: EnvironmentConfig[], version: string, target: AwsTarget): BootstrapStackProps[] {
   const byAccount = new Map<string, EnvironmentConfig[]>();
   for (const config of configs) byAccount.set(config.accountId, [...(byAccount.get(config.accountId) ?? []), config]);
-  return [...byAccount.entries()].map(([accountId, inAccount]) => ({
-    project: inAccount[0].project,
-    accountId,
-    region: inAccount[0].region,
-    roleArn: inAccount[0].deployRoleArn,
-    environments: inAccount.map((config) => config.name),
-    version,
-    target,
-  }));
+  const sources = configs.filter((config) => config.protected && config.snapshotShareAccountIds.length > 0);
+  return [...byAccount.entries()].map(([accountId, inAccount]) => {
+    const first = inAccount[0];
+    const names = roleNames(first.project);
+    const source = sources.find((candidate) => candidate.snapshotShareAccountIds.includes(accountId));
+    const refreshTarget = source ? inAccount.find((config) => config.name === "staging") ?? inAccount.find((config) => !config.protected) : undefined;
+    const sourceHere = inAccount.find((config) => sources.includes(config));
+    return {
+      project: first.project,
+      accountId,
+      region: first.region,
+      roleArn: first.deployRoleArn,
+      environments: inAccount.map((config) => config.name),
+      version,
+      target,
+      github: first.github,
+      refresh:
+        source && refreshTarget
+          ? {
+              target: refreshTarget.name,
+              source: source.name,
+              sourceAccountId: source.accountId,
+              sourceUploadsBucketName: uploadsBucketName(source),
+              targetUploadsBucketName: uploadsBucketName(refreshTarget),
+              sourceRoleArn: roleArn(source.accountId, names.refreshSource),
+            }
+          : undefined,
+      refreshSource: sourceHere
+        ? {
+            source: sourceHere.name,
+            refreshRoleArn: roleArn(sourceHere.snapshotShareAccountIds[0], names.refresh),
+            shareWithAccountIds: sourceHere.snapshotShareAccountIds,
+          }
+        : undefined,
+    };
+  });
 }

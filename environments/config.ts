@@ -182,6 +182,11 @@ export const EnvironmentConfigSchema = z
     region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be a region name like us-east-1"),
     /** Role Terraform assumes in the account; omit to use the caller's credentials as they are. */
     deployRoleArn: z.string().regex(/^arn:aws:iam::\d{12}:role\/[\w+=,.@\/-]+$/, "must be an IAM role ARN").optional(),
+    /** The GitHub repository whose Actions deploy this environment (trusted through OIDC; no wildcards). */
+    github: z.strictObject({
+      owner: z.string().regex(/^[A-Za-z0-9_.-]+$/, "must be a GitHub owner name (no wildcards)"),
+      repository: z.string().regex(/^[A-Za-z0-9_.-]+$/, "must be a repository name (no wildcards)"),
+    }),
     /** A protected environment is never a refresh target and must keep deletion protection on. */
     protected: z.boolean(),
     /** Accounts allowed to restore this environment's database snapshots (the refresh's target accounts). */

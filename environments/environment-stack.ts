@@ -8,13 +8,14 @@ import { SiteDistribution } from "../modules/cloudfront";
 import { Authentication } from "../modules/cognito";
 import { EncryptionKey } from "../modules/kms";
 import { ApiFunction } from "../modules/lambda";
+import { refreshReadGrantStatement, roleArn, roleNames } from "../modules/github-oidc";
 import { Monitoring } from "../modules/monitoring";
 import { SecureBucket } from "../modules/s3";
 import { stateLocation } from "../modules/state-backend";
 import { Network } from "../modules/vpc";
 import type { AwsTarget } from "./aws-target";
 import type { EnvironmentConfig } from "./config";
-import { stackId } from "./naming";
+import { stackId, uploadsBucketName } from "./naming";
 
 export interface EnvironmentStackProps {
   readonly config: EnvironmentConfig;
@@ -39,7 +40,7 @@ export function configureAws(
     region: options.region,
     // Terraform refuses to touch any other account: a wrong profile cannot deploy staging into production.
     allowedAccountIds: [options.accountId],
-    assumeRole: options.roleArn ? [{ roleArn: options.roleArn, sessionName: options.sessionName }] : undefined,
+    assumeRole: options.roleArn && !options.target.ambientCredentials ? [{ roleArn: options.roleArn, sessionName: options.sessionName }] : undefined,
     defaultTags: [{ tags: options.tags }],
     // The endpoint itself comes from AWS_ENDPOINT_URL, which the provider honours.
     s3UsePathStyle: emulated ? true : undefined,
@@ -84,7 +85,7 @@ export class EnvironmentStack extends TerraformStack {
       region: state.region,
       encrypt: true,
       dynamodbTable: state.lockTable,
-      assumeRole: config.deployRoleArn ? { roleArn: config.deployRoleArn, sessionName: `${id}-state` } : undefined,
+      assumeRole: config.deployRoleArn && !target.ambientCredentials ? { roleArn: config.deployRoleArn, sessionName: `${id}-state` } : undefined,
       usePathStyle: target.endpointUrl ? true : undefined,
     });
     // Native S3 locking (Terraform ≥ 1.10); S3Backend has no prop for it. The DynamoDB table stays for OpenTofu and older Terraform.
@@ -191,7 +192,13 @@ export class EnvironmentStack extends TerraformStack {
     });
 
     this.siteBucket = new SecureBucket(this, "site-bucket", { bucketName: `${id}-site-${config.accountId}`, forceDestroy: !config.protected });
-    this.uploadsBucket = new SecureBucket(this, "uploads-bucket", { bucketName: `${id}-uploads-${config.accountId}`, forceDestroy: !config.protected });
+    this.uploadsBucket = new SecureBucket(this, "uploads-bucket", { bucketName: uploadsBucketName(config), forceDestroy: !config.protected });
+    // The refresh copies these objects into the target accounts' buckets, server-side, with the target's refresh role.
+    for (const account of config.snapshotShareAccountIds) {
+      this.uploadsBucket.addPolicyStatement(
+        refreshReadGrantStatement({ bucketArn: this.uploadsBucket.bucketArn, refreshRoleArn: roleArn(account, roleNames(config.project).refresh) }),
+      );
+    }
     this.site = new SiteDistribution(this, "cdn", {
       namePrefix: id,
       siteBucket: this.siteBucket,

@@ -16,3 +16,8 @@ export function bootstrapStackId(project: string, accountId: string): string {
 export function readVersion(root = join(__dirname, "..")): string {
   return readFileSync(join(root, "VERSION"), "utf8").trim();
 }
+
+/** `twinstack-production-uploads-222222222222`: the uploads bucket (also named by the other account's refresh grants). */
+export function uploadsBucketName(config: Pick<EnvironmentConfig, "project" | "name" | "accountId">): string {
+  return `${stackId(config)}-uploads-${config.accountId}`;
+}

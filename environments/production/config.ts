@@ -8,6 +8,8 @@ export const production: EnvironmentConfigInput = {
   accountId: "222222222222",
   region: "us-east-1",
   deployRoleArn: "arn:aws:iam::222222222222:role/twinstack-deploy",
+  // Placeholder repository: the one whose GitHub Actions may deploy (OIDC trust).
+  github: { owner: "example-org", repository: "twinstack" },
   protected: true,
   // Staging restores production snapshots during a refresh: its account may use the database key.
   snapshotShareAccountIds: ["111111111111"],

@@ -11,6 +11,8 @@ export const staging: EnvironmentConfigInput = {
   accountId: "111111111111",
   region: "us-east-1",
   deployRoleArn: "arn:aws:iam::111111111111:role/twinstack-deploy",
+  // Placeholder repository: the one whose GitHub Actions may deploy (OIDC trust).
+  github: { owner: "example-org", repository: "twinstack" },
   protected: false,
   network: {
     cidr: "10.20.0.0/16",

@@ -51,6 +51,11 @@ export interface EmulatorOptions {
   logFile?: string;
   /** How long to wait for the server to answer. Default: 30000 ms. */
   startTimeoutMs?: number;
+  /**
+   * Keep the server running after this process exits (the sandbox: `npm start` leaves it up,
+   * `npm run sandbox:down` stops it by pid). Requires `logFile`. Default false: it dies with us.
+   */
+  persistent?: boolean;
 }
 
 export interface Emulator {
@@ -313,7 +318,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const port = options.port ?? (await freePort());
     try {
-      return await launch(python, port, patched, timeoutMs, options.logFile);
+      return await launch(python, port, patched, timeoutMs, options.logFile, options.persistent ?? false);
     } catch (error) {
       lastError = error as Error;
       if (!/Address already in use/i.test(lastError.message)) throw lastError;
@@ -323,19 +328,22 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 }
 
 /** Arguments for the launcher: loopback only, dies with `parentPid`. */
-export function launcherArgs(port: number, patched: boolean, parentPid: number): string[] {
-  return [LAUNCHER, "--parent-pid", String(parentPid), ...(patched ? [] : ["--no-patches"]), "-H", "127.0.0.1", "-p", String(port)];
+export function launcherArgs(port: number, patched: boolean, parentPid?: number): string[] {
+  const parent = parentPid === undefined ? [] : ["--parent-pid", String(parentPid)];
+  return [LAUNCHER, ...parent, ...(patched ? [] : ["--no-patches"]), "-H", "127.0.0.1", "-p", String(port)];
 }
 
-async function launch(python: string, port: number, patched: boolean, timeoutMs: number, requestedLog?: string): Promise<Emulator> {
+async function launch(python: string, port: number, patched: boolean, timeoutMs: number, requestedLog: string | undefined, persistent: boolean): Promise<Emulator> {
+  if (persistent && !requestedLog) throw new Error("startEmulator: a persistent emulator needs a logFile");
   const tempDir = requestedLog ? undefined : mkdtempSync(join(tmpdir(), "twinstack-moto-"));
   const logFile = requestedLog ?? join(tempDir as string, "moto.log");
   const logFd = openSync(logFile, "a");
-  const args = launcherArgs(port, patched, process.pid);
+  const args = launcherArgs(port, patched, persistent ? undefined : process.pid);
   let child: ChildProcess;
   try {
     child = spawn(python, args, {
-      detached: false,
+      // A persistent server gets its own process group so it outlives `npm start`.
+      detached: persistent,
       stdio: ["ignore", logFd, logFd],
       // MOTO_PORT from the caller's shell would make moto build URLs for the wrong port.
       env: { ...process.env, MOTO_PORT: String(port), PYTHONUNBUFFERED: "1" },
@@ -343,8 +351,12 @@ async function launch(python: string, port: number, patched: boolean, timeoutMs:
   } finally {
     closeSync(logFd); // the child holds its own copy
   }
-  running.add(child);
-  installExitHooks();
+  if (persistent) {
+    child.unref();
+  } else {
+    running.add(child);
+    installExitHooks();
+  }
 
   let exited = false;
   let lastSpawnError: Error | undefined;

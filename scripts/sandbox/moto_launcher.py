@@ -1,6 +1,7 @@
 """Launch moto 5.2.1's server (``moto_server`` is ``moto.server.main``) with minimal fixes.
 
-Fixed (all RDS, all in moto.rds.models; numbered as in the test):
+Fixed (numbered as in the tests; 1-7 in __tests__/sandbox/moto-defects.test.ts, 8-10 in
+__tests__/sandbox/moto-defects-2.test.ts). RDS, all in moto.rds.models:
   1. RestoreDBClusterFromSnapshot of a managed-password cluster -> HTTP 500
   2. ModifyDBCluster rename leaves the instances in the old identifier
   3. ModifyDBCluster rename onto a taken identifier silently replaces that cluster
@@ -8,11 +9,16 @@ Fixed (all RDS, all in moto.rds.models; numbered as in the test):
   5. RestoreDBClusterFromSnapshot rejects a (same-account) snapshot ARN
   6. CreateDBCluster / RestoreDBClusterFromSnapshot onto a taken identifier replace that cluster
   7. Re-creating a deleted cluster's identifier within the same minute fails
+Others:
+  8. IAM/S3 policy conditions: ones moto cannot evaluate count as met (the TLS-only bucket
+     Deny refuses everything), unmet ones as an explicit Deny (moto.iam.access_control)
+  9. Lambda drops a function's KMSKeyArn (moto.awslambda.models)
+ 10. CloudFront drops an origin's OriginAccessControlId (moto.cloudfront.models)
 
 Each patch below fixes a defect of the emulator against *documented AWS behaviour* and nothing
 else: features AWS has and moto lacks (cross-account snapshot copy/restore, CloudFront response
 headers policies, ...) are deliberately NOT added here; they are covered by aws-sdk-client-mock
-contract tests. Every patch is shown by __tests__/sandbox/moto-defects.test.ts: the defect on
+contract tests. Every patch is shown by a test (see above): the defect on
 plain moto (``--no-patches``), AWS's behaviour with the patch.
 
 Usage (scripts/sandbox/emulator.ts runs this for you):
@@ -173,12 +179,178 @@ def patch_recreate_db_cluster_same_minute() -> None:
     DBCluster.save_automated_backup = save_automated_backup
 
 
+# --- IAM / S3 policy conditions ------------------------------------------------------------
+
+#: Operators that are true when their key is absent: AWS, "Condition operators": "If the policy
+#: condition requires that the key is *not* matched, such as StringNotLike or ArnNotLike, and the
+#: right key is not present, the condition is true."
+_NEGATED_OPERATORS = {
+    "StringNotEquals",
+    "StringNotEqualsIgnoreCase",
+    "StringNotLike",
+    "NumericNotEquals",
+    "DateNotEquals",
+    "NotIpAddress",
+    "ArnNotEquals",
+    "ArnNotLike",
+}
+
+
+def _condition_on_absent_key(operator: str, expected: Any) -> bool:
+    """AWS's documented value of a condition whose key is not in the request context.
+
+    "If the key that you specify in a policy condition is not present in the request context,
+    the values do not match and the condition is false. [...] StringNotLike or ArnNotLike [...]
+    the condition is true. This logic applies to all condition operators except ...IfExists and
+    Null check." (IAM User Guide, IAM JSON policy elements: Condition operators.) Set operators:
+    ForAllValues is true for an absent key, ForAnyValue false (same guide, "Set operators").
+    """
+    if operator.startswith("ForAllValues:"):
+        return True
+    if operator.startswith("ForAnyValue:"):
+        return False
+    if operator.endswith("IfExists"):
+        return True
+    if operator == "Null":  # {"Null": {"key": "true"}} means "key is absent"
+        values = expected if isinstance(expected, list) else [expected]
+        return any(str(value).lower() == "true" for value in values)
+    return operator in _NEGATED_OPERATORS
+
+
+def patch_policy_conditions() -> None:
+    """Defect 8: policy Conditions moto cannot evaluate count as met; unmet ones as a Deny.
+
+    AWS (IAM User Guide, "Policy evaluation logic" and "Condition operators"): a statement
+    applies only when its Condition holds; a statement that does not apply neither allows nor
+    denies. A condition on a key that is not in the request context is false, except for the
+    negated operators (StringNotEquals, ArnNotLike, ...), ...IfExists and Null.
+    moto (``IAMPolicyStatement`` in moto.iam.access_control; used for S3 bucket policies, and
+    for identity and trust policies when moto's opt-in IAM authentication is on):
+      a. a condition moto cannot evaluate is treated as *met*: every operator but StringEquals
+         is ignored, and a key missing from the request context (moto supplies only
+         sts:ExternalId, and only for AssumeRole) passes vacuously. So the standard TLS-only
+         bucket statement (Deny s3:* when Bool aws:SecureTransport is "false") denies every
+         request, the bucket owner's included; and an Allow conditioned on, e.g.,
+         aws:SourceVpce or AWS:SourceArn (CloudFront origin access control) grants anyone,
+         so an anonymous GET of a private object succeeds.
+      b. a condition that is evaluated and fails returns DENIED instead of "does not apply":
+         one statement with an unmet condition vetoes what another statement allows.
+    Fix: keys absent from the request context follow AWS's documented absent-key rule (for a
+    present key, moto's own evaluation is kept), and a statement whose condition does not hold
+    is NEUTRAL. moto still supplies no context keys, so every key except sts:ExternalId counts
+    as absent: the TLS-only Deny then does not apply, as for the HTTPS requests real clients
+    make (the emulator listens on plain HTTP on loopback), and conditional Allows no longer
+    grant. Where an explicit allow is required (trust policies, identity policies in moto's
+    IAM-auth mode, anonymous S3 reads) NEUTRAL already means "not allowed", as DENIED did.
+    """
+    from moto.iam.access_control import IAMPolicyStatement, PermissionResult
+    from moto.iam.policy_conditions import TrustCondition
+
+    def _check_conditions(self: Any, incoming_condition_values: dict[str, str] | None) -> bool:
+        context = {key.lower(): value for key, value in (incoming_condition_values or {}).items()}
+        for operator, keys in (self._statement.get("Condition") or {}).items():
+            for key, expected in keys.items():
+                if key.lower() not in context:
+                    if not _condition_on_absent_key(operator, expected):
+                        return False
+                # A present key: moto's own evaluation, one key at a time (moto's pairs values
+                # with keys by position in a list that skips absent keys).
+                elif not TrustCondition(operator, [expected], [key]).verify_condition([context[key.lower()]]):
+                    return False
+        return True
+
+    original = IAMPolicyStatement.is_action_permitted
+
+    def is_action_permitted(
+        self: Any,
+        action: str,
+        resource: str = "*",
+        principal: str | None = None,
+        incoming_condition_values: dict[str, str] | None = None,
+    ) -> Any:
+        result = original(self, action, resource, principal, incoming_condition_values)
+        if result == PermissionResult.DENIED and not self._check_conditions(incoming_condition_values):
+            # Whatever moto denied for (its unmet-condition check, or a principal mismatch
+            # it also calls a Deny): a statement whose condition does not hold does not apply.
+            # A Deny statement whose condition holds stays DENIED.
+            return PermissionResult.NEUTRAL
+        return result
+
+    IAMPolicyStatement._check_conditions = _check_conditions
+    IAMPolicyStatement.is_action_permitted = is_action_permitted
+
+
+# --- Lambda -------------------------------------------------------------------------------
+
+
+def patch_lambda_kms_key_arn() -> None:
+    """Defect 9: Lambda forgets a function's KMSKeyArn.
+
+    AWS: CreateFunction / UpdateFunctionConfiguration accept KMSKeyArn (the customer managed
+    key that encrypts the environment variables) and GetFunction, GetFunctionConfiguration and
+    both actions' responses return it; an empty string goes back to the AWS managed key (no
+    KMSKeyArn returned). moto: ignores the parameter, so Terraform sees ``kms_key_arn`` drift
+    on every plan. Fix: keep it on the function and return it.
+    """
+    from moto.awslambda.models import LambdaFunction
+
+    original_init = LambdaFunction.__init__
+    original_get_configuration = LambdaFunction.get_configuration
+    original_update_configuration = LambdaFunction.update_configuration
+
+    def __init__(self: Any, account_id: str, spec: dict[str, Any], *args: Any, **kwargs: Any) -> None:
+        original_init(self, account_id, spec, *args, **kwargs)
+        self.kms_key_arn = spec.get("KMSKeyArn") or None
+
+    def get_configuration(self: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        config = original_get_configuration(self, *args, **kwargs)
+        if getattr(self, "kms_key_arn", None):
+            config["KMSKeyArn"] = self.kms_key_arn
+        return config
+
+    def update_configuration(self: Any, config_updates: dict[str, Any]) -> dict[str, Any]:
+        if "KMSKeyArn" in config_updates:
+            self.kms_key_arn = config_updates["KMSKeyArn"] or None
+        return original_update_configuration(self, config_updates)
+
+    LambdaFunction.__init__ = __init__
+    LambdaFunction.get_configuration = get_configuration
+    LambdaFunction.update_configuration = update_configuration
+
+
+# --- CloudFront ---------------------------------------------------------------------------
+
+
+def patch_cloudfront_origin_access_control_id() -> None:
+    """Defect 10: CloudFront forgets an origin's OriginAccessControlId.
+
+    AWS: an origin's OriginAccessControlId (origin access control, the successor of origin
+    access identities for S3 origins) is part of the DistributionConfig and comes back from
+    CreateDistribution, GetDistribution, GetDistributionConfig and UpdateDistribution. moto:
+    its ``Origin`` model keeps no such field, so the response omits it and Terraform sees
+    ``origin_access_control_id`` drift on every plan. Fix: keep it on the origin; moto's
+    response serializer picks ``origin_access_control_id`` up by name.
+    """
+    from moto.cloudfront.models import Origin
+
+    original_init = Origin.__init__
+
+    def __init__(self: Any, origin: dict[str, Any]) -> None:
+        original_init(self, origin)
+        self.origin_access_control_id = origin.get("OriginAccessControlId")
+
+    Origin.__init__ = __init__
+
+
 PATCHES = [
     patch_restore_db_cluster_from_snapshot,
     patch_modify_db_cluster,
     patch_restore_db_cluster_from_snapshot_arn,
     patch_create_db_cluster_refuses_existing,
     patch_recreate_db_cluster_same_minute,
+    patch_policy_conditions,
+    patch_lambda_kms_key_arn,
+    patch_cloudfront_origin_access_control_id,
 ]
 
 

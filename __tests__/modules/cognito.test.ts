@@ -186,6 +186,14 @@ describe("Authentication (Cognito)", () => {
     expect(Object.keys(parsed.resource.aws_cognito_user_group)).toHaveLength(DEFAULT_GROUPS.length);
   });
 
+  test("user name case sensitivity: insensitive by default, or left out for a pool created without it", () => {
+    // GIVEN / WHEN / THEN the default is case-insensitive email sign-in
+    expect(synth().json).toHaveResourceWithProperties(CognitoUserPool, { username_configuration: { case_sensitive: false } });
+    // AND an adopted pool created without the setting does not get it (adding it would replace the pool)
+    const pool = onlyResource(synth({ existingUserPoolId: "us-east-1_Example1", usernameCaseSensitivity: "unset" }).parsed, "aws_cognito_user_pool").values;
+    expect(pool.username_configuration).toBeUndefined();
+  });
+
   test("without existingUserPoolId nothing is imported, and import-only props are refused", () => {
     expect(synth().parsed.import).toBeUndefined();
     expect(() => synth({ existingGroups: ["admin"] })).toThrow(/existingGroups \/ existingDomain need existingUserPoolId/);

@@ -30,6 +30,12 @@ export interface AuthenticationProps {
   readonly advancedSecurityMode?: AdvancedSecurityMode;
   /** Feature plan (`user_pool_tier`). Default: `PLUS` when advanced security is on, otherwise left to AWS (ESSENTIALS for new pools). */
   readonly featurePlan?: FeaturePlan;
+  /**
+   * User name (email) case sensitivity, fixed when a pool is created (changing it replaces the pool):
+   * `insensitive` (recommended), `sensitive`, or `unset` to leave the setting out, for adopting a
+   * pool created without it (Terraform would otherwise plan a replacement). Default `insensitive`.
+   */
+  readonly usernameCaseSensitivity?: "insensitive" | "sensitive" | "unset";
   /** Groups to create, highest privilege first (precedence follows the order). Default `DEFAULT_GROUPS`. */
   readonly groups?: readonly string[];
   /** Access token lifetime, minutes (5 to 1440). Default 60. */
@@ -95,12 +101,13 @@ export class Authentication extends Construct {
     const advancedSecurity = props.advancedSecurityMode ?? "OFF";
     const featurePlan = props.featurePlan ?? (advancedSecurity === "OFF" ? undefined : "PLUS");
     const adopting = props.existingUserPoolId !== undefined;
+    const caseSensitivity = props.usernameCaseSensitivity ?? "insensitive";
 
     this.userPool = new CognitoUserPool(this, "pool", {
       name: props.name,
       usernameAttributes: ["email"],
       autoVerifiedAttributes: ["email"],
-      usernameConfiguration: { caseSensitive: false },
+      usernameConfiguration: caseSensitivity === "unset" ? undefined : { caseSensitive: caseSensitivity === "sensitive" },
       passwordPolicy: {
         minimumLength: 12,
         requireUppercase: true,

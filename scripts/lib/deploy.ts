@@ -55,8 +55,10 @@ export class StackRunner {
     return result;
   }
 
-  init(): Promise<CommandResult> {
-    return this.run("init", ["init", "-input=false", "-reconfigure"]);
+  /** `terraform init`; `backendConfig` overrides backend settings (e.g. a local state path). */
+  init(backendConfig: Record<string, string> = {}): Promise<CommandResult> {
+    const overrides = Object.entries(backendConfig).map(([key, value]) => `-backend-config=${key}=${value}`);
+    return this.run("init", ["init", "-input=false", "-reconfigure", ...overrides]);
   }
 
   /** `terraform plan -out`; returns the plan file path. */

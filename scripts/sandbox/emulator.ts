@@ -346,7 +346,8 @@ async function launch(python: string, port: number, patched: boolean, timeoutMs:
       detached: persistent,
       stdio: ["ignore", logFd, logFd],
       // MOTO_PORT from the caller's shell would make moto build URLs for the wrong port.
-      env: { ...process.env, MOTO_PORT: String(port), PYTHONUNBUFFERED: "1" },
+      // AWS-managed IAM policies (ReadOnlyAccess, …) exist in every real account; moto loads them only when asked.
+      env: { ...process.env, MOTO_PORT: String(port), PYTHONUNBUFFERED: "1", MOTO_IAM_LOAD_MANAGED_POLICIES: "true" },
     });
   } finally {
     closeSync(logFd); // the child holds its own copy

@@ -52,6 +52,7 @@ const program = new Command()
         ...env,
         ...offlineCliConfig(),
         TWINSTACK_ENVIRONMENTS: environment,
+        CHECKPOINT_DISABLE: "1",
         ...(preview ? { PREVIEW_PR: preview[1] } : {}),
       };
       process.stderr.write(`twinstack: ${action} ${stack} against ${context.kind === "sandbox" ? `the sandbox (${context.sandbox.endpoint})` : `AWS (${context.source})`}\n`);

@@ -31,6 +31,16 @@ export const EMULATOR_QUIRKS: EmulatorQuirk[] = [
     attribute: "viewer_certificate",
     reason: "moto reports ssl_support_method sni-only for the default CloudFront certificate; AWS returns none",
   },
+  {
+    type: "aws_vpc_security_group_ingress_rule",
+    attribute: "description",
+    reason: "moto drops the description of a rule that references another security group; AWS keeps it",
+  },
+  {
+    type: "aws_vpc_security_group_egress_rule",
+    attribute: "description",
+    reason: "moto drops the description of a rule that references another security group; AWS keeps it",
+  },
 ];
 
 export function isQuirk(type: string, attribute: string): EmulatorQuirk | undefined {

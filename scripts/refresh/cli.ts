@@ -7,7 +7,7 @@ import { createInterface } from "node:readline/promises";
 import { userInfo } from "node:os";
 import { Command, CommanderError, Option } from "commander";
 import type { EnvironmentConfig } from "../../environments/config";
-import { resolveEnvironment } from "../../environments/registry";
+import { environmentInputs, resolveEnvironment } from "../../environments/registry";
 import { AccountClients, ConnectOptions, connectAccount } from "./accounts";
 import { Clock, EventLog, RefreshEvent, RefusedError, StepFailedError, assertRefreshId, maskAccounts, newRefreshId, realClock } from "./core";
 import { DatabaseHalf } from "./database/half";
@@ -91,8 +91,9 @@ interface Session {
 
 async function openSession(options: CommonOptions, deps: CliDeps): Promise<Session> {
   const events = new EventLog(deps.clock, (event) => deps.out(options.json ? JSON.stringify(event) : formatEvent(event)));
-  const source = resolveEnvironment(options.from);
-  const target = resolveEnvironment(options.to);
+  // TWINSTACK_SINGLE_ACCOUNT (the sandbox) moves every environment into one account, as synthesis does.
+  const source = resolveEnvironment(options.from, environmentInputs(deps.env));
+  const target = resolveEnvironment(options.to, environmentInputs(deps.env));
   // Refuse a protected target before any credentials are used.
   if (target.protected) throw new RefusedError(`environments/${target.name} is protected: it is never a refresh target`);
   if (source.name === target.name) throw new RefusedError("--from and --to name the same environment");
@@ -180,7 +181,7 @@ export async function main(argv: string[], deps: CliDeps): Promise<number> {
     .action(
       guard(async (options: CommonOptions) => {
         selectHalves(options.only);
-        const target = resolveEnvironment(options.to);
+        const target = resolveEnvironment(options.to, environmentInputs(deps.env));
         if (target.protected) throw new RefusedError(`environments/${target.name} is protected: it is never a refresh target`);
         await confirm(options, deps, target.name);
         const session = await openSession(options, deps);

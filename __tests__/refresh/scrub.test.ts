@@ -4,65 +4,23 @@
  * email and rolls back as one transaction. The refresh's "stop before the swap" on a failing
  * scrub is checked in the contract test (refresh-database.test.ts).
  */
-import { ChildProcess, execFileSync, spawn } from "node:child_process";
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "pg";
 import { describeWithTools } from "../helpers/requirements";
+import { TestPostgres, startPostgres } from "../helpers/postgres";
 import { PostgresExecutor, ScrubError, runScrub, scrubFileFor, splitSql } from "../../scripts/refresh/scrub";
 
-const asPostgres = (args: string[]) => (process.getuid?.() === 0 ? ["runuser", ["-u", "postgres", "--", ...args]] : [args[0], args.slice(1)]) as [string, string[]];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
-}
-
 describeWithTools("scrub SQL against a real PostgreSQL", ["postgresql"], () => {
-  let dir: string;
-  let server: ChildProcess;
-  let port: number;
-  const connection = () => ({ host: "127.0.0.1", port, user: "postgres", database: "app" });
+  let pg: TestPostgres;
+  const connection = () => pg.connection("app");
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "refresh-scrub-"));
-    chmodSync(dir, 0o777);
-    if (process.getuid?.() === 0) execFileSync("chown", ["postgres", dir]);
-    const [cmd, args] = asPostgres(["initdb", "-D", join(dir, "data"), "-U", "postgres", "--auth=trust", "--no-sync"]);
-    execFileSync(cmd, args, { stdio: "ignore" });
-    port = await freePort();
-    const [pcmd, pargs] = asPostgres(["postgres", "-D", join(dir, "data"), "-h", "127.0.0.1", "-p", String(port), "-k", dir, "-F"]);
-    server = spawn(pcmd, pargs, { stdio: "ignore" });
-    for (let i = 0; i < 100; i++) {
-      try {
-        const c = new Client({ ...connection(), database: "postgres" });
-        await c.connect();
-        await c.query("CREATE DATABASE app");
-        await c.end();
-        return;
-      } catch {
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    }
-    throw new Error("PostgreSQL did not start");
+    pg = await startPostgres({ databases: ["app"], prefix: "refresh-scrub-" });
   }, 60_000);
 
   afterAll(async () => {
-    // Stop exactly the server this test started (runuser does not forward signals).
-    if (server?.pid) {
-      const [cmd, args] = asPostgres(["pg_ctl", "stop", "-D", join(dir, "data"), "-m", "fast"]);
-      execFileSync(cmd, args, { stdio: "ignore" });
-      if (server.exitCode === null) await new Promise((r) => server.once("exit", r));
-    }
-    rmSync(dir, { recursive: true, force: true });
+    await pg?.stop();
   });
 
   async function seed(): Promise<Client> {

@@ -41,6 +41,8 @@ interface Measurement {
   phase: Phase;
   wall: number;
   cpu: number;
+  /** CPU seconds the emulator spent serving the run (Linux /proc), NaN elsewhere. */
+  serverCpu: number;
   rssMiB: number;
   exitCode: number;
   identical?: boolean;
@@ -82,6 +84,16 @@ function buildOurs(dir: string): string {
     writeFileSync(join(dir, file.replace(/\.ts$/, ".js")), output);
   }
   return join(dir, "cli.js");
+}
+
+/** user+sys CPU seconds of a process so far (Linux /proc/<pid>/stat), NaN when unavailable. */
+function processCpu(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return Number.NaN;
+  }
 }
 
 /** Runs a command under /usr/bin/time: wall seconds, user+sys CPU seconds, peak RSS. */
@@ -186,12 +198,13 @@ async function main(): Promise<void> {
         await s3.send(new CreateBucketCommand({ Bucket: destination }));
         for (const phase of ["cold", "warm"] as Phase[]) {
           const [cmd, args] = command(tool, destination);
+          const serverBefore = processCpu(emulator.pid);
           const result = await timed(cmd, args, tool === "rclone" ? rcloneEnv : env, join(work, `${destination}-${phase}.log`));
-          const measurement: Measurement = { tool, phase, ...result };
+          const measurement: Measurement = { tool, phase, ...result, serverCpu: processCpu(emulator.pid) - serverBefore };
           if (phase === "cold") measurement.identical = await identical(destination);
           measurements.push(measurement);
           log(
-            `#${repeat} ${tool.padEnd(8)} ${phase}: ${result.wall.toFixed(2)} s wall, ${result.cpu.toFixed(2)} s cpu, ${result.rssMiB.toFixed(0)} MiB` +
+            `#${repeat} ${tool.padEnd(8)} ${phase}: ${result.wall.toFixed(2)} s wall, ${result.cpu.toFixed(2)} s cpu, ${result.rssMiB.toFixed(0)} MiB, emulator ${measurement.serverCpu.toFixed(2)} s cpu` +
               `${result.exitCode !== 0 ? ` (exit ${result.exitCode}, see ${join(work, `${destination}-${phase}.log`)})` : ""}` +
               `${measurement.identical === undefined ? "" : ` identical=${measurement.identical}`}`,
           );
@@ -206,9 +219,9 @@ async function main(): Promise<void> {
       return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
     };
     const pick = (tool: Tool, phase: Phase): Measurement[] => measurements.filter((m) => m.tool === tool && m.phase === phase);
-    const stat = (tool: Tool, phase: Phase, field: "wall" | "cpu" | "rssMiB"): number => median(pick(tool, phase).map((m) => m[field]));
+    const stat = (tool: Tool, phase: Phase, field: "wall" | "cpu" | "rssMiB" | "serverCpu"): number => median(pick(tool, phase).map((m) => m[field]));
 
-    const rows: string[][] = [["tool", "run", "wall s (median)", "wall s (min–max)", "client CPU s", "peak RSS MiB", "exit", "identical"]];
+    const rows: string[][] = [["tool", "run", "wall s (median)", "wall s (min–max)", "client CPU s", "peak RSS MiB", "emulator CPU s", "exit", "identical"]];
     for (const tool of TOOLS as Tool[]) {
       for (const phase of ["cold", "warm"] as Phase[]) {
         const ms = pick(tool, phase);
@@ -220,6 +233,7 @@ async function main(): Promise<void> {
           `${Math.min(...walls).toFixed(2)}–${Math.max(...walls).toFixed(2)}`,
           stat(tool, phase, "cpu").toFixed(2),
           stat(tool, phase, "rssMiB").toFixed(0),
+          stat(tool, phase, "serverCpu").toFixed(2),
           ms.map((m) => m.exitCode).join(","),
           phase === "cold" ? String(ms.every((m) => m.identical === true)) : "",
         ]);
@@ -228,8 +242,9 @@ async function main(): Promise<void> {
     const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
     const line = (row: string[]): string => `| ${row.map((cell, column) => cell.padEnd(widths[column])).join(" | ")} |`;
     const table = [line(rows[0]), `|${widths.map((width) => "-".repeat(width + 2)).join("|")}|`, ...rows.slice(1).map(line)];
+    const load = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
     process.stdout.write(
-      `\n${OBJECTS} objects × ${OBJECT_SIZE} B across ${PREFIXES} prefixes, emulated S3 (moto) on loopback, ${REPEATS} repeats, medians\n` +
+      `\n${OBJECTS} objects × ${OBJECT_SIZE} B across ${PREFIXES} prefixes, emulated S3 (moto) on loopback, ${REPEATS} repeats, medians; load average at the end ${load}\n` +
         `${table.join("\n")}\n\n`,
     );
 

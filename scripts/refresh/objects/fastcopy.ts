@@ -51,7 +51,7 @@ interface ResolvedConfig {
   useAccelerateEndpoint?: boolean;
   useFipsEndpoint?: () => Promise<boolean>;
   useDualstackEndpoint?: () => Promise<boolean>;
-  credentials: () => Promise<{ accessKeyId: string; secretAccessKey: string; sessionToken?: string }>;
+  credentials: () => Promise<{ accessKeyId: string; secretAccessKey: string; sessionToken?: string; expiration?: Date }>;
   systemClockOffset?: number;
 }
 
@@ -157,6 +157,25 @@ export async function createFastCopier(client: S3Client, bucket: string, maxSock
     return key;
   };
 
+  // Credentials are cached until 5 minutes before they expire (the SDK provider refreshes them).
+  let cached: { value: Awaited<ReturnType<ResolvedConfig["credentials"]>>; until: number } | undefined;
+  const currentCredentials = async (): Promise<Awaited<ReturnType<ResolvedConfig["credentials"]>>> => {
+    if (cached && Date.now() < cached.until) return cached.value;
+    const value = await config.credentials();
+    cached = { value, until: value.expiration ? value.expiration.getTime() - 300_000 : Date.now() + 60_000 };
+    return value;
+  };
+
+  // One watchdog instead of a timer per request: requests running longer than 2 minutes are destroyed.
+  const inFlight = new Map<http.ClientRequest, number>();
+  const watchdog = setInterval(() => {
+    const limit = Date.now() - 120_000;
+    for (const [request, started] of inFlight) {
+      if (started < limit) request.destroy(Object.assign(new Error("S3 request timed out after 120 s"), { code: "ETIMEDOUT" }));
+    }
+  }, 5_000);
+  watchdog.unref();
+
   /** Signs and sends one request with an empty body; resolves with the status and body. */
   const send = async (
     method: "GET" | "PUT",
@@ -164,7 +183,7 @@ export async function createFastCopier(client: S3Client, bucket: string, maxSock
     query: Array<[string, string]>,
     amzHeaders: Array<[string, string]>,
   ): Promise<{ status: number; body: string }> => {
-    const credentials = await config.credentials();
+    const credentials = await currentCredentials();
     const amzDate = new Date(Date.now() + (config.systemClockOffset ?? 0)).toISOString().replace(/[-:]|\.\d{3}/g, "");
     const date = amzDate.slice(0, 8);
     const headers: Array<[string, string]> = [["host", host], ["x-amz-content-sha256", EMPTY_SHA256], ["x-amz-date", amzDate], ...amzHeaders];
@@ -193,7 +212,6 @@ export async function createFastCopier(client: S3Client, bucket: string, maxSock
           method,
           path: queryString ? `${path}?${queryString}` : path,
           headers: outgoing,
-          timeout: 120_000,
         },
         (response) => {
           let body = "";
@@ -201,12 +219,21 @@ export async function createFastCopier(client: S3Client, bucket: string, maxSock
           response.on("data", (chunk: string) => {
             body += chunk;
           });
-          response.on("error", reject);
-          response.on("end", () => resolve({ status: response.statusCode ?? 0, body }));
+          response.on("error", (error) => {
+            inFlight.delete(request);
+            reject(error);
+          });
+          response.on("end", () => {
+            inFlight.delete(request);
+            resolve({ status: response.statusCode ?? 0, body });
+          });
         },
       );
-      request.on("timeout", () => request.destroy(Object.assign(new Error(`${method} ${path} timed out`), { code: "ETIMEDOUT" })));
-      request.on("error", reject);
+      inFlight.set(request, Date.now());
+      request.on("error", (error) => {
+        inFlight.delete(request);
+        reject(error);
+      });
       request.end();
     });
   };
@@ -239,5 +266,12 @@ export async function createFastCopier(client: S3Client, bucket: string, maxSock
     return parseListPage(body);
   };
 
-  return { copy, listPage, destroy: () => agent.destroy() };
+  return {
+    copy,
+    listPage,
+    destroy: () => {
+      clearInterval(watchdog);
+      agent.destroy();
+    },
+  };
 }

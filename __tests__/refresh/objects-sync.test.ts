@@ -222,10 +222,15 @@ describeWithTools("object sync against the emulator", ["moto_server"], () => {
 
       // WHEN preflight and the sync run with the staging (target) credentials only
       const checks = await preflightObjectSync(sync);
-      const summary = await runObjectSync(sync);
+      const events: ObjectSyncEvent[] = [];
+      const summary = await runObjectSync({ ...sync, preflight: true, onEvent: (event) => events.push(event) });
 
       // THEN the staging bucket mirrors production's
       expect(checks.every((check) => check.ok)).toBe(true);
+      expect(events.find((event) => event.type === "preflight")).toEqual({
+        type: "preflight",
+        checks: [`s3:ListBucket on arn:aws:s3:::${pair.source}`, `s3:ListBucket on arn:aws:s3:::${pair.destination}`, `s3:GetObject on arn:aws:s3:::${pair.source}/*`],
+      });
       expect(summary).toMatchObject({ copied: 3, deleted: 1, failures: [] });
       expect(await listing(pair.destination, stagingClient)).toEqual(await listing(pair.source, prodClient));
       const head = await stagingClient.send(new HeadObjectCommand({ Bucket: pair.destination, Key: "avatars/3 x.png" }));

@@ -47,6 +47,23 @@ function isKms(error: unknown): boolean {
  * (ListObjectsV2 MaxKeys 1). Returns the checks; throws PreflightError when one fails.
  */
 export async function preflightObjectSync(options: PreflightOptions): Promise<PreflightCheck[]> {
+  const firstKeys = async (side: BucketRef): Promise<Array<{ key: string }>> => {
+    const page = await side.client.send(new ListObjectsV2Command({ Bucket: side.bucket, MaxKeys: 1 }));
+    return (page.Contents ?? []).flatMap((item) => (item.Key === undefined ? [] : [{ key: item.Key }]));
+  };
+  const result = await preflightWith(options, (which) => firstKeys(which === "source" ? options.source : options.destination));
+  return result.checks;
+}
+
+/**
+ * The preflight checks around a caller's own listing of both sides (the sync's full listing is
+ * the s3:ListBucket check, so no extra request is spent on it): a denied listing becomes a
+ * PreflightError naming the grant; then HeadObject of the first source key checks s3:GetObject.
+ */
+export async function preflightWith<T extends { key: string }>(
+  options: PreflightOptions,
+  list: (which: "source" | "destination") => Promise<T[]>,
+): Promise<{ checks: PreflightCheck[]; source: T[]; destination: T[] }> {
   const principal = options.principal ?? "the target's refresh role";
   const checks: PreflightCheck[] = [];
   const problem = (error: unknown, grant: string, where: string): string => {
@@ -57,22 +74,23 @@ export async function preflightObjectSync(options: PreflightOptions): Promise<Pr
     return `${where}: ${code}: ${(error as Error | undefined)?.message ?? "failed"}`;
   };
 
-  const listCheck = async (side: BucketRef, label: string, grantTail: string): Promise<string | undefined> => {
+  const listCheck = async (which: "source" | "destination", grantTail: string): Promise<{ objects?: T[]; result: PreflightCheck }> => {
+    const side = which === "source" ? options.source : options.destination;
     const check = `s3:ListBucket on arn:aws:s3:::${side.bucket}`;
     try {
-      const page = await side.client.send(new ListObjectsV2Command({ Bucket: side.bucket, MaxKeys: 1 }));
-      checks.push({ check, ok: true });
-      return page.Contents?.[0]?.Key;
+      return { objects: await list(which), result: { check, ok: true } };
     } catch (error) {
-      checks.push({ check, ok: false, problem: problem(error, `${check}${grantTail}`, `${label} ${side.bucket}`) });
-      return undefined;
+      return { result: { check, ok: false, problem: problem(error, `${check}${grantTail}`, `${which} ${side.bucket}`) } };
     }
   };
 
-  const [firstKey] = await Promise.all([
-    listCheck(options.source, "source", " (source bucket policy and the role's policy)"),
-    listCheck(options.destination, "destination", " (the role's policy)"),
+  const listed = await Promise.all([
+    listCheck("source", " (source bucket policy and the role's policy)"),
+    listCheck("destination", " (the role's policy)"),
   ]);
+  checks.push(listed[0].result, listed[1].result);
+  const [source, destination] = [listed[0].objects, listed[1].objects];
+  const firstKey = source?.[0]?.key;
   if (firstKey !== undefined) {
     const check = `s3:GetObject on arn:aws:s3:::${options.source.bucket}/*`;
     try {
@@ -86,6 +104,6 @@ export async function preflightObjectSync(options: PreflightOptions): Promise<Pr
       });
     }
   }
-  if (checks.some((check) => !check.ok)) throw new PreflightError(checks);
-  return checks;
+  if (!source || !destination || checks.some((check) => !check.ok)) throw new PreflightError(checks);
+  return { checks, source, destination };
 }

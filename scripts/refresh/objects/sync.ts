@@ -20,7 +20,7 @@ import {
 import { listingPrefixes, planSync, type CopyAction, type KeyScope, type ListedObject, type ObjectSyncPlan } from "./plan";
 import { describeError, isRetryable, withRetries, type RetryOptions } from "./retry";
 import { createFastCopier, type FastCopier } from "./fastcopy";
-import { preflightObjectSync } from "./preflight";
+import { preflightWith } from "./preflight";
 
 export const DEFAULT_CONCURRENCY = 64;
 /** Objects larger than this are copied with UploadPartCopy (CopyObject's limit is 5 GiB). */
@@ -60,8 +60,8 @@ export interface ObjectSyncOptions extends KeyScope {
    */
   readonly copyTransport?: "fast" | "sdk";
   /**
-   * Run the read-only permission checks (preflight.ts) alongside the listing and stop with a
-   * PreflightError, naming the missing grant, before anything is written (default false).
+   * Check permissions before writing (preflight.ts): a denied listing or HeadObject of one source
+   * key stops the run with a PreflightError naming the missing grant (default false).
    */
   readonly preflight?: boolean;
   /** Receives progress events. */
@@ -209,28 +209,31 @@ function closeFast(fast: FastSides): void {
   fast.destination?.destroy();
 }
 
-/** Lists both sides concurrently and plans. */
+/**
+ * Lists both sides concurrently and plans. With `preflight`, the listings double as the
+ * s3:ListBucket checks and HeadObject of one source key checks s3:GetObject (preflight.ts);
+ * a denial throws PreflightError naming the grant, before anything is written.
+ */
 async function listAndPlan(options: ObjectSyncOptions, fast: FastSides = {}): Promise<{ plan: ObjectSyncPlan; listMs: number }> {
   const started = Date.now();
   const prefixes = listingPrefixes(options.include);
-  const [source, destination] = await Promise.all([
-    listBucket(options.source, prefixes, options.retry, fast.source),
-    listBucket(options.destination, prefixes, options.retry, fast.destination),
-  ]);
+  const list = (which: "source" | "destination"): Promise<ListedObject[]> =>
+    which === "source"
+      ? listBucket(options.source, prefixes, options.retry, fast.source)
+      : listBucket(options.destination, prefixes, options.retry, fast.destination);
+  let source: ListedObject[];
+  let destination: ListedObject[];
+  if (options.preflight) {
+    const checked = await preflightWith(options, list);
+    options.onEvent?.({ type: "preflight", checks: checked.checks.map((check) => check.check) });
+    ({ source, destination } = checked);
+  } else {
+    [source, destination] = await Promise.all([list("source"), list("destination")]);
+  }
   const listMs = Date.now() - started;
   options.onEvent?.({ type: "listed", source: source.length, destination: destination.length, elapsedMs: listMs });
   const plan = planSync(source, destination, options);
   return { plan, listMs };
-}
-
-/** listAndPlan, with the preflight checks (when asked) running concurrently; their error wins. */
-async function checkedListAndPlan(options: ObjectSyncOptions, fast: FastSides): Promise<{ plan: ObjectSyncPlan; listMs: number }> {
-  if (!options.preflight) return listAndPlan(options, fast);
-  const [checks, listed] = await Promise.allSettled([preflightObjectSync(options), listAndPlan(options, fast)]);
-  if (checks.status === "rejected") throw checks.reason;
-  options.onEvent?.({ type: "preflight", checks: checks.value.map((check) => check.check) });
-  if (listed.status === "rejected") throw listed.reason;
-  return listed.value;
 }
 
 /** Dry run: lists both buckets and reports what a run would copy and delete. Writes nothing. */
@@ -238,7 +241,7 @@ export async function planObjectSync(options: ObjectSyncOptions): Promise<Object
   const fast = await openFast(options);
   let plan: ObjectSyncPlan;
   try {
-    ({ plan } = await checkedListAndPlan(options, fast));
+    ({ plan } = await listAndPlan(options, fast));
   } finally {
     closeFast(fast);
   }
@@ -381,7 +384,7 @@ export async function runObjectSync(options: ObjectSyncOptions): Promise<ObjectS
 
 async function execute(options: ObjectSyncOptions, sides: FastSides, started: number): Promise<ObjectSyncSummary> {
   const emit = options.onEvent;
-  const { plan } = await checkedListAndPlan(options, sides);
+  const { plan } = await listAndPlan(options, sides);
   emit?.({
     type: "planned",
     copy: plan.copy.length,

@@ -80,9 +80,10 @@ describeWithTools("every environment applies into the emulator and converges", [
         run.replanChanges = changesOf((await timed("replan", () => runner.replan())).plan);
         if (config.protected) {
           // Production must refuse to be destroyed; an operator decommissioning it lifts the guards first.
+          const outputs = await runner.outputs(); // read now: a refused destroy still removes what it can
           const refused = await runner.destroy([0, 1]);
           run.unprotectedDestroyError = refused.code === 0 ? "" : refused.stderr;
-          await liftDeletionProtection(emulator, config, await runner.outputs());
+          await liftDeletionProtection(emulator, config, outputs);
         }
         await timed("destroy", () => runner.destroy());
         run.destroyed = true;

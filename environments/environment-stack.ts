@@ -56,7 +56,7 @@ export class EnvironmentStack extends TerraformStack {
   readonly config: EnvironmentConfig;
   readonly network: Network;
   readonly database: AuroraDatabase;
-  /** Encrypts every log group of the environment and the API function's environment variables. */
+  /** Encrypts every log group of the environment, the API function's environment variables and the alerts topic. */
   readonly logsKey: EncryptionKey;
   readonly apiFunction: ApiFunction;
   readonly api: HttpApi;
@@ -93,7 +93,7 @@ export class EnvironmentStack extends TerraformStack {
 
     this.logsKey = new EncryptionKey(this, "logs-key", {
       alias: `${id}-logs`,
-      description: `Encrypts the log groups of ${id} and its API function's environment`,
+      description: `Encrypts the log groups of ${id}, its API function's environment and its alerts topic`,
       accountId: config.accountId,
     });
     this.logsKey.allowCloudWatchLogs(config.region, config.accountId);
@@ -214,6 +214,7 @@ export class EnvironmentStack extends TerraformStack {
       accountId: config.accountId,
       region: config.region,
       alertEmails: alerts.emails,
+      topicKey: this.logsKey,
       api: { apiId: this.api.apiId, serverErrorRateThreshold: alerts.apiServerErrorRate, minimumRequests: alerts.apiMinimumRequests, latencyP99ThresholdMs: alerts.apiLatencyP99Ms },
       lambda: { functionName: this.apiFunction.functionName, errorsThreshold: alerts.lambdaErrors, throttlesThreshold: alerts.lambdaThrottles },
       // The identifier, not a reference: it is what the refresh's swap keeps.

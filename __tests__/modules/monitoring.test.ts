@@ -16,6 +16,7 @@ import { Construct } from "constructs";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { EncryptionKey } from "../../modules/kms";
 import { Monitoring, MonitoringProps } from "../../modules/monitoring";
 import { terraform, writeOfflineCliConfig } from "../../scripts/lib/terraform";
 import { describeWithTools } from "../helpers/requirements";
@@ -86,16 +87,20 @@ describe("Monitoring (unit: synthesized Terraform JSON)", () => {
     for (const statement of statements.filter((s) => s.Effect === "Allow")) expect(statement.Principal).not.toBe("*");
   });
 
-  test("a key ARN from the caller is used as is, and no key is created", () => {
-    // GIVEN a key ARN
-    const keyArn = "arn:aws:kms:eu-west-1:111111111111:key/00000000-0000-0000-0000-000000000000";
-    // WHEN synthesized
-    const { synth: out, json, monitoring } = synth({ topicKmsKeyArn: keyArn });
-    // THEN
-    expect(out).toHaveResourceWithProperties(SnsTopic, { kms_master_key_id: keyArn });
-    expect(json.resource.aws_kms_key).toBeUndefined();
-    expect(monitoring.key).toBeUndefined();
-    expect(monitoring.kmsKeyArn).toBe(keyArn);
+  test("the environment's key is used instead of a new one, and gets the CloudWatch statement", () => {
+    // GIVEN an environment key WHEN synthesized with it
+    let monitoring: Monitoring | undefined;
+    const out = Testing.synthScope((scope) => {
+      const topicKey = new EncryptionKey(scope, "env-key", { alias: "env", description: "environment key", accountId: "111111111111" });
+      monitoring = new Monitoring(scope, "monitoring", { namePrefix: "twinstack-test", accountId: "111111111111", region: "us-east-1", topicKey });
+    });
+    const json = JSON.parse(out);
+    // THEN only that key exists, the topic uses it, and its policy lets CloudWatch alarms use it
+    expect(Object.keys(json.resource.aws_kms_key)).toHaveLength(1);
+    expect(out).toHaveResourceWithProperties(SnsTopic, { kms_master_key_id: expect.stringContaining("aws_kms_key.env-key_") });
+    expect(monitoring?.key).toBeUndefined();
+    const policy = JSON.parse((Object.values(json.resource.aws_kms_key)[0] as { policy: string }).policy);
+    expect(policy.Statement.map((statement: { Sid: string }) => statement.Sid)).toContain("CloudWatchAlarmsPublishToEncryptedTopic");
   });
 
   test("only CloudWatch alarms of this account may publish to the topic", () => {

@@ -49,11 +49,10 @@ export interface MonitoringProps {
   /** AWS partition. Default `aws`. */
   readonly partition?: string;
   /**
-   * ARN of an existing KMS key for the topic. Its key policy must already let
-   * `cloudwatch.amazonaws.com` use `kms:Decrypt` and `kms:GenerateDataKey*`, or alarms are
-   * silently not delivered. Default: a key of the topic's own, with that statement.
+   * An existing key of the environment for the topic (one key less to pay for); the module adds
+   * the statement letting this environment's alarms use it. Default: a key of the topic's own.
    */
-  readonly topicKmsKeyArn?: string;
+  readonly topicKey?: EncryptionKey;
   /** Email addresses subscribed to the topic (each must confirm the subscription from the email). Default none. */
   readonly alertEmails?: string[];
   /** Alarm period, seconds. Default 300. */
@@ -87,7 +86,7 @@ export interface MonitoringAlarmNames {
 export class Monitoring extends Construct {
   readonly topic: SnsTopic;
   readonly topicArn: string;
-  /** The topic's own key (absent when `topicKmsKeyArn` was given). */
+  /** The topic's own key (absent when `topicKey` was given). */
   readonly key?: EncryptionKey;
   readonly kmsKeyArn: string;
   readonly alarms: CloudwatchMetricAlarm[] = [];
@@ -104,27 +103,26 @@ export class Monitoring extends Construct {
       ArnLike: { "aws:SourceArn": alarmArnPattern },
     };
 
-    if (props.topicKmsKeyArn) {
-      this.kmsKeyArn = props.topicKmsKeyArn;
-    } else {
-      this.key = new EncryptionKey(this, "key", {
+    const key =
+      props.topicKey ??
+      new EncryptionKey(this, "key", {
         alias: `${namePrefix}-alerts`,
         description: `${namePrefix}: encrypts the alerts topic`,
         accountId,
         partition,
       });
-      // SNS encrypts with the publisher's permissions: CloudWatch must be able to use the key,
-      // or alarms on an encrypted topic are dropped without an error.
-      this.key.addPolicyStatement({
-        Sid: "CloudWatchAlarmsPublishToEncryptedTopic",
-        Effect: "Allow",
-        Principal: { Service: "cloudwatch.amazonaws.com" },
-        Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
-        Resource: "*",
-        Condition: fromOurAlarms,
-      });
-      this.kmsKeyArn = this.key.keyArn;
-    }
+    if (!props.topicKey) this.key = key;
+    // SNS encrypts with the publisher's permissions: CloudWatch must be able to use the key,
+    // or alarms on an encrypted topic are dropped without an error.
+    key.addPolicyStatement({
+      Sid: "CloudWatchAlarmsPublishToEncryptedTopic",
+      Effect: "Allow",
+      Principal: { Service: "cloudwatch.amazonaws.com" },
+      Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+      Resource: "*",
+      Condition: fromOurAlarms,
+    });
+    this.kmsKeyArn = key.keyArn;
 
     this.topic = new SnsTopic(this, "topic", {
       name: `${namePrefix}-alerts`,

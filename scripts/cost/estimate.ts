@@ -35,6 +35,8 @@ export interface CostEstimate {
 
 /** Resource types that cost nothing by themselves (their traffic is priced elsewhere, if at all). */
 export const FREE_TYPES: Record<string, string> = {
+  aws_cognito_user_group: "Cognito group (no charge)",
+  aws_ssm_parameter: "SSM parameter (Standard tier: no charge)",
   aws_vpc: "VPC",
   aws_subnet: "subnet",
   aws_route_table: "route table",

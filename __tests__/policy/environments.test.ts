@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { resolveEnvironment } from "../../environments/registry";
 import { synthesizeTo } from "../../scripts/lib/synth";
-import { Suppression, evaluate } from "../../scripts/policy/engine";
+import { evaluate } from "../../scripts/policy/engine";
 import { StackModel } from "../../scripts/policy/model";
 import { ALL_RULES } from "../../scripts/policy/rules";
 import { factsFromConfig, loadSynthDir, stacksOf, suppressionsFromConfig } from "../../scripts/policy/run";

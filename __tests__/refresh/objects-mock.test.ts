@@ -17,6 +17,8 @@ import { mockClient } from "aws-sdk-client-mock";
 import { runObjectSync, type ObjectSyncOptions } from "../../scripts/refresh/objects/sync";
 import { preflightObjectSync, PreflightError } from "../../scripts/refresh/objects/preflight";
 import { main } from "../../scripts/refresh/objects/cli";
+import { ObjectsHalf } from "../../scripts/refresh/objects/half";
+import { EventLog } from "../../scripts/refresh/core";
 
 const s3Error = (name: string, status: number, message = name): S3ServiceException =>
   new S3ServiceException({ name, $fault: status >= 500 ? "server" : "client", $metadata: { httpStatusCode: status }, message });
@@ -155,5 +157,40 @@ describe("object sync contract (aws-sdk-client-mock)", () => {
     expect(stderr.join("")).toContain("s3:GetObject on arn:aws:s3:::prod-uploads/*");
     expect(s3Mock.commandCalls(CopyObjectCommand)).toHaveLength(0);
     expect(s3Mock.commandCalls(DeleteObjectsCommand)).toHaveLength(0);
+  });
+
+  test("the objects half of the refresh: plan names missing grants, a failed key fails the step (exit 1)", async () => {
+    // GIVEN a half whose source listing is denied
+    const events = new EventLog();
+    const half = new ObjectsHalf({
+      source: { client, bucket: "prod-uploads" },
+      destination: { client, bucket: "staging-uploads" },
+      events,
+      sync: { copyTransport: "sdk", retry: { attempts: 2, baseDelayMs: 1 } },
+    });
+    s3Mock.on(ListObjectsV2Command, { Bucket: "prod-uploads" }).rejects(s3Error("AccessDenied", 403, "Access Denied"));
+    s3Mock.on(ListObjectsV2Command, { Bucket: "staging-uploads" }).resolves({ Contents: [], IsTruncated: false });
+
+    // WHEN planning, THEN the problem names the grant and nothing is planned
+    const denied = await half.plan("r202501311200-ab12");
+    expect(denied.problems).toEqual([expect.stringContaining("grant s3:ListBucket on arn:aws:s3:::prod-uploads")]);
+    expect(denied.steps).toEqual([]);
+
+    // GIVEN listing works and one key always fails to copy
+    s3Mock.on(ListObjectsV2Command, { Bucket: "prod-uploads" }).resolves(listing(["a.png", "b.png"]));
+    s3Mock.on(HeadObjectCommand).resolves({ ContentLength: 10 });
+    s3Mock.on(CopyObjectCommand).resolves({});
+    s3Mock.on(CopyObjectCommand, { Key: "b.png" }).rejects(s3Error("InternalError", 500, "We encountered an internal error."));
+
+    // WHEN planning and running
+    const plan = await half.plan("r202501311200-ab12");
+    const failure = await half.run("r202501311200-ab12").catch((error: unknown) => error);
+
+    // THEN the plan reports two copies; the run copies one, fails the step with exit code 1 and says which key
+    expect(plan.steps[0]).toMatchObject({ step: "sync-objects", status: "todo", identifiers: { copy: "2", delete: "0" } });
+    expect(failure).toMatchObject({ exitCode: 1 });
+    expect((failure as Error).message).toContain('"b.png" (InternalError)');
+    expect(events.events.map((event) => event.state)).toEqual(expect.arrayContaining(["started", "failed"]));
+    expect(s3Mock.commandCalls(CopyObjectCommand, { Key: "b.png" })).toHaveLength(2);
   });
 });

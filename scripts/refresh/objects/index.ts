@@ -4,9 +4,12 @@
  *   const client = createSyncClient({ maxSockets: 72 });          // target-account credentials
  *   const plan = await planObjectSync({ source: { client, bucket: prod }, destination: { client, bucket: staging }, preflight: true });
  *   const summary = await runObjectSync({ ...same, onEvent });     // events: preflight, listed, planned, progress, failure, done
+ *
+ * or, inside `npm run refresh`, the RefreshHalf: `new ObjectsHalf({ source, destination, events, sync, onProgress })`.
  */
 export { createSyncClient, type SyncClientOptions } from "./client";
 export { formatBytes, formatSummary } from "./format";
+export { ObjectsHalf, type ObjectsHalfProps } from "./half";
 export { listingPrefixes, planSync, type KeyScope, type ListedObject, type ObjectSyncPlan } from "./plan";
 export { preflightObjectSync, PreflightError, type PreflightCheck } from "./preflight";
 export type { RetryOptions } from "./retry";

@@ -240,11 +240,11 @@ describe("CLI", () => {
     expect(lines.join("\n")).toMatch(/--yes/);
   });
 
-  test("--only objects is reported as not yet available (exit 2)", async () => {
+  test("--only with an unknown half is bad usage (exit 2)", async () => {
     const world = setup();
     const lines: string[] = [];
-    expect(await main(["run", "--yes", "--only", "objects"], deps(world, lines))).toBe(2);
-    expect(lines.join("\n")).toMatch(/objects half is not available/);
+    expect(await main(["run", "--yes", "--only", "everything"], deps(world, lines))).toBe(2);
+    expect(lines.join("\n")).toMatch(/--only "everything": expected database or objects/);
   });
 
   test("plan --json prints one JSON event per step; run --json refreshes through the Data API; status shows the result", async () => {
@@ -255,13 +255,13 @@ describe("CLI", () => {
     data.on(CommitTransactionCommand).resolves({});
     try {
       const lines: string[] = [];
-      expect(await main(["plan", "--json"], deps(world, lines))).toBe(0);
+      expect(await main(["plan", "--json", "--only", "database"], deps(world, lines))).toBe(0);
       const planned = lines.map((l) => JSON.parse(l));
       expect(planned.filter((e) => e.state === "planned").map((e) => e.step)).toEqual([
         "snapshot", "share", "restore", "create-instances", "rotate-credentials", "enable-http-endpoint", "scrub", "swap-retire", "swap-promote", "delete-old", "prune-snapshots",
       ]);
       lines.length = 0;
-      expect(await main(["run", "--yes", "--json"], deps(world, lines))).toBe(0);
+      expect(await main(["run", "--yes", "--json", "--only", "database"], deps(world, lines))).toBe(0);
       const events = lines.map((l) => JSON.parse(l));
       expect(events.every((e) => typeof e.elapsedMs === "number" && e.step && e.state)).toBe(true);
       expect(events.at(-1)).toMatchObject({ step: "run", state: "done" });

@@ -3,6 +3,8 @@
  * prove with GetCallerIdentity that we are in the configured account before anything writes.
  * Clients honour AWS_ENDPOINT_URL (the emulator) on their own.
  */
+import type { S3Client } from "@aws-sdk/client-s3";
+import { createSyncClient } from "./objects/client";
 import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { KMSClient } from "@aws-sdk/client-kms";
@@ -17,6 +19,8 @@ import { Clock, RefusedError, maskTail, withRetries } from "./core";
 
 export interface AccountClients {
   config: EnvironmentConfig;
+  /** S3 tuned for many server-side copies (the objects half). */
+  s3: S3Client;
   rds: RDSClient;
   kms: KMSClient;
   dynamodb: DynamoDBClient;
@@ -66,6 +70,8 @@ export async function connectAccount(config: EnvironmentConfig, options: Connect
   }
   return {
     config,
+    // Keep-alive sockets for the copy concurrency (64) plus listings; AWS_ENDPOINT_URL (emulator) needs path-style.
+    s3: createSyncClient({ region, credentials, endpoint: process.env.AWS_ENDPOINT_URL || undefined, maxSockets: 72 }),
     rds: new RDSClient(common),
     kms: new KMSClient(common),
     dynamodb: new DynamoDBClient(common),

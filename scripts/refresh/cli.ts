@@ -9,9 +9,11 @@ import { Command, CommanderError, Option } from "commander";
 import type { EnvironmentConfig } from "../../environments/config";
 import { environmentInputs, resolveEnvironment } from "../../environments/registry";
 import { AccountClients, ConnectOptions, connectAccount } from "./accounts";
-import { Clock, EventLog, RefreshEvent, RefusedError, StepFailedError, assertRefreshId, maskAccounts, newRefreshId, realClock } from "./core";
+import { uploadsBucketName } from "../../environments/naming";
+import { Clock, EventLog, RefreshEvent, RefreshHalf, RefusedError, StepFailedError, assertRefreshId, maskAccounts, newRefreshId, realClock } from "./core";
 import { DatabaseHalf } from "./database/half";
 import { RefreshLock } from "./lock";
+import { ObjectsHalf } from "./objects/half";
 import { planAll, rollbackAll, runAll, selectHalves } from "./runner";
 import { CognitoPoolUsers, CognitoUserSource, DataApiExecutor, PostgresExecutor, readScrubFile } from "./scrub";
 
@@ -47,6 +49,7 @@ interface CommonOptions {
   only?: string;
   yes?: boolean;
   olderThan?: string;
+  pollSeconds?: string;
 }
 
 function withCommon(command: Command): Command {
@@ -54,6 +57,7 @@ function withCommon(command: Command): Command {
     .option("--from <env>", "source environment", "production")
     .option("--to <env>", "target environment", "staging")
     .option("--json", "one JSON event per line")
+    .option("--only <half>", "one half: database or objects (default both, in parallel)")
     .option("--source-profile <name>", "named AWS profile for the source account (instead of assuming deployRoleArn)")
     .option("--target-profile <name>", "named AWS profile for the target account (instead of assuming deployRoleArn)")
     .option("--no-assume-role", "use the caller's credentials as they are (single-account sandbox)")
@@ -65,13 +69,21 @@ function withCommon(command: Command): Command {
     .option("--lock-stale-hours <hours>", "a lock older than this may be taken over", "6")
     .option("--pg-host <host>", "postgres executor: host of the new cluster (password from REFRESH_PG_PASSWORD)")
     .option("--pg-port <port>", "postgres executor: port", "5432")
-    .option("--pg-user <user>", "postgres executor: user", "twinstack_admin");
+    .option("--pg-user <user>", "postgres executor: user", "twinstack_admin")
+    .addOption(new Option("--poll-seconds <s>", "first delay between polls of a waiting step (default 15, growing to 4×; the swap polls at most every 2 s)").hideHelp());
 }
 
 function number(value: string, flag: string, min = 0): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n < min) throw new RefusedError(`${flag} (${JSON.stringify(value)}) must be a number ≥ ${min}`);
   return n;
+}
+
+/** `--poll-seconds`: polls of long steps start at s and grow to 4×s; the swap's stay within 2 s → 10 s. */
+function pollMs(seconds: string | undefined): { min: number; max: number; fastMin: number; fastMax: number } | undefined {
+  if (seconds === undefined) return undefined;
+  const ms = number(seconds, "--poll-seconds", 0.1) * 1000;
+  return { min: ms, max: 4 * ms, fastMin: Math.min(2_000, ms), fastMax: Math.min(10_000, 4 * ms) };
 }
 
 function formatEvent(event: RefreshEvent): string {
@@ -84,6 +96,8 @@ function formatEvent(event: RefreshEvent): string {
 interface Session {
   events: EventLog;
   half: DatabaseHalf;
+  /** The halves `--only` selects (both by default), run in parallel. */
+  halves: RefreshHalf[];
   lock: RefreshLock;
   target: EnvironmentConfig;
   holder: string;
@@ -120,9 +134,18 @@ async function openSession(options: CommonOptions, deps: CliDeps): Promise<Sessi
     keepOldMs: number(options.keepOld, "--keep-old") * 3600_000,
     snapshotRetention: number(options.snapshotRetention, "--snapshot-retention", 1),
     sourceSnapshot: options.sourceSnapshot,
+    pollMs: pollMs(options.pollSeconds),
   });
+  // Objects are copied server-side with the target's credentials (the source bucket policy grants its refresh role reads).
+  const objects = new ObjectsHalf({
+    source: { client: targetClients.s3, bucket: uploadsBucketName(source) },
+    destination: { client: targetClients.s3, bucket: uploadsBucketName(target) },
+    events,
+  });
+  const selected = new Set(selectHalves(options.only));
+  const halves: RefreshHalf[] = [half, objects].filter((candidate) => selected.has(candidate.name));
   const lock = new RefreshLock(targetClients.dynamodb, target, deps.clock, number(options.lockStaleHours, "--lock-stale-hours") * 3600_000);
-  return { events, half, lock, target, holder: `${safeUser()}@refresh` };
+  return { events, half, halves, lock, target, holder: `${safeUser()}@refresh` };
 }
 
 function safeUser(): string {
@@ -163,21 +186,22 @@ export async function main(argv: string[], deps: CliDeps): Promise<number> {
     guard(async (options: CommonOptions) => {
       selectHalves(options.only);
       const session = await openSession(options, deps);
-      const refusals = session.half.refusals();
+      const refusals = session.halves.includes(session.half) ? session.half.refusals() : [];
       if (refusals.length > 0) throw new RefusedError(refusals.join("\n"));
       const holder = await session.lock.read().catch(() => undefined);
-      const [report] = await planAll([session.half], newRefreshId(new Date(deps.clock.now())));
-      if (holder) report.problems.push(`refresh ${holder.refreshId} (${holder.holder}, since ${holder.startedAt}) holds the lock: resume or roll it back first`);
-      for (const step of report.steps) session.events.emit({ half: "database", step: step.step, state: step.status === "skipped" ? "skipped" : "planned", identifiers: step.identifiers, message: step.description });
-      for (const problem of report.problems) session.events.emit({ half: "database", step: "preflight", state: "failed", message: problem });
-      if (report.problems.length > 0) code = 1;
-      else session.events.emit({ half: "database", step: "preflight", state: "done", message: "runnable" });
+      const reports = await planAll(session.halves, newRefreshId(new Date(deps.clock.now())));
+      if (holder) reports[0].problems.push(`refresh ${holder.refreshId} (${holder.holder}, since ${holder.startedAt}) holds the lock: resume or roll it back first`);
+      for (const report of reports) {
+        for (const step of report.steps) session.events.emit({ half: report.half, step: step.step, state: step.status === "skipped" ? "skipped" : "planned", identifiers: step.identifiers, message: step.description });
+        for (const problem of report.problems) session.events.emit({ half: report.half, step: "preflight", state: "failed", message: problem });
+      }
+      if (reports.some((report) => report.problems.length > 0)) code = 1;
+      else session.events.emit({ half: "refresh", step: "preflight", state: "done", message: "runnable" });
     }),
   );
 
   withCommon(program.command("run").description("run a refresh (asks to type the target's name unless --yes)"))
     .option("--yes", "do not ask for confirmation (required when stdin is not a terminal)")
-    .option("--only <half>", "database (objects is not available yet)")
     .action(
       guard(async (options: CommonOptions) => {
         selectHalves(options.only);
@@ -187,7 +211,7 @@ export async function main(argv: string[], deps: CliDeps): Promise<number> {
         const session = await openSession(options, deps);
         const refreshId = newRefreshId(new Date(deps.clock.now()));
         session.events.emit({ refreshId, half: "refresh", step: "run", state: "started", message: `refresh id ${refreshId}` });
-        await runAll({ halves: [session.half], lock: session.lock, events: session.events, clock: deps.clock, holder: session.holder }, refreshId, "run");
+        await runAll({ halves: session.halves, lock: session.lock, events: session.events, clock: deps.clock, holder: session.holder }, refreshId, "run");
       }),
     );
 
@@ -195,7 +219,7 @@ export async function main(argv: string[], deps: CliDeps): Promise<number> {
     guard(async (id: string, options: CommonOptions) => {
       const refreshId = assertRefreshId(id);
       const session = await openSession(options, deps);
-      await runAll({ halves: [session.half], lock: session.lock, events: session.events, clock: deps.clock, holder: session.holder }, refreshId, "resume");
+      await runAll({ halves: session.halves, lock: session.lock, events: session.events, clock: deps.clock, holder: session.holder }, refreshId, "resume");
     }),
   );
 

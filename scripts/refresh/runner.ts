@@ -1,6 +1,6 @@
 /**
  * Runs the selected halves of a refresh under one lock, one confirmation and one event stream.
- * Halves run in parallel (database now; objects when its half lands).
+ * The database and objects halves run in parallel; a failure in one does not stop the other.
  */
 import { Clock, EventSink, HalfName, PlanReport, RefreshHalf, RefusedError, StepFailedError } from "./core";
 import type { RefreshLock } from "./lock";
@@ -13,13 +13,12 @@ export interface RunnerOptions {
   holder: string;
 }
 
-/** Halves this build knows; `objects` is reported as not yet available. */
-export const AVAILABLE_HALVES: HalfName[] = ["database"];
+/** Both halves by default; `--only database|objects` runs one. */
+export const AVAILABLE_HALVES: HalfName[] = ["database", "objects"];
 
 export function selectHalves(only: string | undefined): HalfName[] {
   if (only === undefined) return AVAILABLE_HALVES;
-  if (only === "database") return ["database"];
-  if (only === "objects") throw new RefusedError("--only objects: the objects half is not available in this build yet (scripts/refresh/objects/)");
+  if (only === "database" || only === "objects") return [only];
   throw new RefusedError(`--only ${JSON.stringify(only)}: expected database or objects`);
 }
 

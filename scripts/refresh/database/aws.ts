@@ -292,6 +292,8 @@ export class RdsAdapter {
         );
       case "deleteInstance":
         return run("rds:DeleteDBInstance", () => tgt.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: action.instanceId })));
+      case "disableDeletionProtection":
+        return run("rds:ModifyDBCluster", () => tgt.send(new ModifyDBClusterCommand({ DBClusterIdentifier: action.clusterId, DeletionProtection: false, ApplyImmediately: true })));
       case "deleteCluster":
         return run("rds:DeleteDBCluster", () => tgt.send(new DeleteDBClusterCommand({ DBClusterIdentifier: action.clusterId, SkipFinalSnapshot: true })));
       case "deleteSnapshot":
@@ -302,7 +304,11 @@ export class RdsAdapter {
   }
 }
 
-/** Clusters this tool retired (tag `twinstack:retired-by`) for a target, for `cleanup` and `status`. */
-export function retiredClusters(clusters: ClusterView[], targetEnv: string): ClusterView[] {
-  return clusters.filter((c) => c.tags[TAG_RETIRED_BY] && c.tags[TAG_TARGET_ENV] === targetEnv);
+/**
+ * Clusters this tool retired (tag `twinstack:retired-by`) for a target, for `cleanup` and `status`.
+ * A cluster back under the live identifier (after `rollback`) still carries those tags but is
+ * live again: never a candidate.
+ */
+export function retiredClusters(clusters: ClusterView[], targetEnv: string, live?: string): ClusterView[] {
+  return clusters.filter((c) => c.tags[TAG_RETIRED_BY] && c.tags[TAG_TARGET_ENV] === targetEnv && c.id !== live);
 }

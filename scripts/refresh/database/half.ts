@@ -238,7 +238,7 @@ export class DatabaseHalf implements RefreshHalf {
     const now = this.options.clock.now();
     const ctx = this.context("r000000000000-0000");
     const o = await this.adapter.observe(ctx);
-    for (const cluster of retiredClusters(o.target.clusters, target.name)) {
+    for (const cluster of retiredClusters(o.target.clusters, target.name, ctx.names.live)) {
       const due = Date.parse(cluster.tags[TAG_DELETE_AFTER] ?? "") + options.olderThanMs;
       if (!(due <= now)) {
         this.emit(cluster.tags[TAG_RETIRED_BY], "delete-old", "skipped", { identifiers: { cluster: cluster.id }, message: `kept until ${new Date(due).toISOString()}` });

@@ -174,6 +174,7 @@ export type Action =
   | { kind: "renameCluster"; from: string; to: string }
   | { kind: "renameInstance"; from: string; to: string }
   | { kind: "deleteInstance"; instanceId: string }
+  | { kind: "disableDeletionProtection"; clusterId: string }
   | { kind: "deleteCluster"; clusterId: string }
   | { kind: "deleteSnapshot"; account: Account; snapshotId: string };
 
@@ -357,7 +358,8 @@ export function databaseSteps(ctx: DatabaseContext, o: ObservedDatabase): StepSp
           minCapacity: db.minCapacity,
           maxCapacity: db.maxCapacity,
           secondsUntilAutoPause: db.minCapacity === 0 ? db.secondsUntilAutoPause : undefined,
-          deletionProtection: false,
+          // As Terraform configures it, so a plan after the swap does not flip it.
+          deletionProtection: db.deletionProtection,
           tags: restoredClusterTags(ctx),
         },
       ];
@@ -585,7 +587,9 @@ export function deleteClusterActions(account: AccountObservation, clusterId: str
   const instances = account.instances.filter((i) => (i.clusterId === clusterId || cluster?.members.includes(i.id)) && i.status !== "deleting");
   const actions: Action[] = instances.map((i) => ({ kind: "deleteInstance", instanceId: i.id }) as Action);
   if (cluster && cluster.status !== "deleting" && instances.length === 0 && !account.instances.some((i) => i.clusterId === clusterId)) {
-    actions.push({ kind: "deleteCluster", clusterId });
+    // A cluster this tool tagged for deletion may be protected (a target configured with
+    // deletionProtection, or a restore that inherited it): lift it first; the next poll deletes.
+    actions.push(cluster.deletionProtection ? { kind: "disableDeletionProtection", clusterId } : { kind: "deleteCluster", clusterId });
   }
   return actions;
 }

@@ -3,7 +3,7 @@
  * providers only from it (with a shared plugin cache), and run terraform with it.
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -104,8 +104,44 @@ export function runCommand(command: string, args: string[], options: { cwd?: str
   });
 }
 
+/**
+ * Terraform's plugin cache is not safe for concurrent `init` ("still not detected in
+ * .terraform/providers; this is a bug in Terraform"): inits sharing a CLI config (and so a
+ * cache) take turns, across processes too, through an atomic mkdir lock beside the config.
+ */
+async function withInitLock<T>(cliConfigFile: string, work: () => Promise<T>): Promise<T> {
+  const lock = `${cliConfigFile}.init-lock`;
+  const deadline = Date.now() + 10 * 60 * 1000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      // A lock left by a killed process: inits take seconds, not minutes.
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > 5 * 60 * 1000) rmdirSync(lock);
+      } catch {
+        // someone else removed it: retry
+      }
+      if (Date.now() > deadline) throw new Error(`terraform init: waited 10 minutes for ${lock}`);
+      await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 200));
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    rmdirSync(lock);
+  }
+}
+
 /** Runs terraform in a stack directory with the offline CLI config and no prompts. */
 export function terraform(args: string[], options: { cwd: string; cliConfigFile: string; env?: NodeJS.ProcessEnv }): Promise<CommandResult> {
+  if (args[0] === "init") return withInitLock(options.cliConfigFile, () => runTerraform(args, options));
+  return runTerraform(args, options);
+}
+
+function runTerraform(args: string[], options: { cwd: string; cliConfigFile: string; env?: NodeJS.ProcessEnv }): Promise<CommandResult> {
   return runCommand(terraformBinary(options.env), args, {
     cwd: options.cwd,
     env: {

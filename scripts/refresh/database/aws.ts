@@ -251,6 +251,7 @@ export class RdsAdapter {
               EnableCloudwatchLogsExports: ["postgresql"],
               CopyTagsToSnapshot: true,
               DeletionProtection: action.deletionProtection,
+              BackupRetentionPeriod: action.backupRetentionDays,
               Tags: tagList(action.tags),
             }),
           ),

@@ -163,6 +163,8 @@ export type Action =
       maxCapacity: number;
       secondsUntilAutoPause?: number;
       deletionProtection: boolean;
+      /** As Terraform configures it (RestoreDBClusterFromSnapshot takes BackupRetentionPeriod); unset keeps the snapshot's. */
+      backupRetentionDays?: number;
       tags: Record<string, string>;
     }
   | { kind: "createInstance"; instanceId: string; clusterId: string; promotionTier: number; tags: Record<string, string> }
@@ -360,6 +362,7 @@ export function databaseSteps(ctx: DatabaseContext, o: ObservedDatabase): StepSp
           secondsUntilAutoPause: db.minCapacity === 0 ? db.secondsUntilAutoPause : undefined,
           // As Terraform configures it, so a plan after the swap does not flip it.
           deletionProtection: db.deletionProtection,
+          backupRetentionDays: db.backupRetentionDays,
           tags: restoredClusterTags(ctx),
         },
       ];

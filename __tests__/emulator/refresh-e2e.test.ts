@@ -1,0 +1,346 @@
+/**
+ * Kind: end-to-end against the emulator (real Terraform + the AWS provider 5.100 applying into
+ * moto 5.2.1 through the patched launcher) plus a real PostgreSQL 15.
+ *
+ * Why this topology: the sandbox's single-account topology (TWINSTACK_SINGLE_ACCOUNT=111111111111:
+ * staging and production in one emulated account), because the emulator cannot copy or restore
+ * a cluster snapshot shared from another account. The cross-account path (share → restore by ARN)
+ * is covered by the aws-sdk-client-mock contract tests (__tests__/refresh/refresh-database.test.ts).
+ *
+ * Why PostgreSQL: the emulated cluster has no database engine, so the scrub runs against a real
+ * PostgreSQL standing in for the restored cluster's database (`--executor postgres`).
+ *
+ * GIVEN the account bootstrapped and staging + production applied, the staging pool seeded with
+ * users, the stand-in database seeded with production-like rows,
+ * WHEN the refresh CLI runs (in a child process, exactly as an operator runs it): `run`, `status`,
+ * a second `run --keep-old 1`, `rollback <id>`, `cleanup`,
+ * THEN the exit codes and JSON events are right, RDS shows the expected clusters, instances,
+ * tags and keys, and `terraform plan` of staging replaces neither the cluster nor its instances.
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { AdminCreateUserCommand, CognitoIdentityProviderClient, ListUsersCommand } from "@aws-sdk/client-cognito-identity-provider";
+import { DescribeKeyCommand, KMSClient } from "@aws-sdk/client-kms";
+import { DBCluster, DBInstance, DescribeDBClusterSnapshotsCommand, DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from "@aws-sdk/client-rds";
+import { Client } from "pg";
+import { bootstrapStackId, stackId } from "../../environments/naming";
+import { environmentInputs, resolveEnvironment } from "../../environments/registry";
+import { PlanJson, StackRunner } from "../../scripts/lib/deploy";
+import { REPO_ROOT, synthesizeTo } from "../../scripts/lib/synth";
+import { writeOfflineCliConfig } from "../../scripts/lib/terraform";
+import type { RefreshEvent } from "../../scripts/refresh/core";
+import { Emulator, assumeRoleCredentials, clientConfig, emulatorProcessEnv, startEmulator } from "../../scripts/sandbox/emulator";
+import { TestPostgres, startPostgres } from "../helpers/postgres";
+import { describeWithTools } from "../helpers/requirements";
+
+const ACCOUNT = "111111111111";
+/** Never printed by the tool: asserted absent from every line of output. */
+const PG_PASSWORD = "e2e-Refresh-Pw-7f3a91";
+
+interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  events: RefreshEvent[];
+  seconds: number;
+}
+
+const times: Record<string, number> = {};
+async function timed<T>(phase: string, action: () => Promise<T>): Promise<T> {
+  const t0 = Date.now();
+  try {
+    return await action();
+  } finally {
+    times[phase] = Math.round((Date.now() - t0) / 100) / 10;
+  }
+}
+
+describeWithTools("database refresh end to end against the emulator (single-account sandbox topology)", ["terraform", "provider-mirror", "moto_server", "postgresql"], () => {
+  const inputs = environmentInputs({ TWINSTACK_SINGLE_ACCOUNT: ACCOUNT });
+  const staging = resolveEnvironment("staging", inputs);
+  const production = resolveEnvironment("production", inputs);
+  const live = stackId(staging);
+  const work = mkdtempSync(join(tmpdir(), "twinstack-refresh-e2e-"));
+  const outdir = join(work, "out");
+  const started = Date.now();
+  let emulator: Emulator;
+  let pg: TestPostgres;
+  let env: NodeJS.ProcessEnv;
+  let stagingRunner: StackRunner;
+  let rds: RDSClient;
+  let stagingKeyArn: string;
+  const stagingSubs: Record<string, string> = {};
+  let firstRun: CliResult;
+  let firstId: string;
+  let secondId: string;
+
+  async function cli(args: string[]): Promise<CliResult> {
+    const t0 = Date.now();
+    const child = spawn(join(REPO_ROOT, "node_modules", ".bin", "tsx"), [join(REPO_ROOT, "scripts", "refresh", "cli.ts"), ...args], {
+      cwd: REPO_ROOT,
+      env: { ...env, REFRESH_PG_PASSWORD: PG_PASSWORD },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => (stdout += chunk));
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    const code = await new Promise<number>((resolve) => child.on("close", (c) => resolve(c ?? -1)));
+    const events = stdout
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line) as RefreshEvent);
+    return { code, stdout, stderr, events, seconds: (Date.now() - t0) / 1000 };
+  }
+
+  const common = ["--from", "production", "--to", "staging", "--json", "--executor", "postgres", "--pg-host", "127.0.0.1", "--poll-seconds", "1"];
+  const pgArgs = () => ["--pg-port", String(pg.port)];
+
+  async function clusters(): Promise<DBCluster[]> {
+    return (await rds.send(new DescribeDBClustersCommand({}))).DBClusters ?? [];
+  }
+  async function instances(): Promise<DBInstance[]> {
+    return (await rds.send(new DescribeDBInstancesCommand({}))).DBInstances ?? [];
+  }
+  const tagsOf = (list: { Key?: string; Value?: string }[] | undefined): Record<string, string> => Object.fromEntries((list ?? []).map((t) => [t.Key ?? "", t.Value ?? ""]));
+  const explain = (result: CliResult) => `exit ${result.code}\n--- stdout\n${result.stdout.slice(-6000)}\n--- stderr\n${result.stderr.slice(-4000)}`;
+  /** Exit 0, or the whole output in the failure message. */
+  function expectSuccess(result: CliResult): void {
+    if (result.code !== 0) throw new Error(`refresh CLI failed: ${explain(result)}`);
+  }
+  /** Seconds each step took (first event → its last), for the notes. */
+  function stepSeconds(result: CliResult): Record<string, number> {
+    const spans: Record<string, [number, number]> = {};
+    for (const e of result.events) {
+      const span = (spans[e.step] ??= [e.elapsedMs, e.elapsedMs]);
+      span[1] = e.elapsedMs;
+    }
+    return Object.fromEntries(Object.entries(spans).map(([step, [a, b]]) => [step, Math.round((b - a) / 100) / 10]));
+  }
+
+  function assertNoSecrets(result: CliResult): void {
+    const output = result.stdout + result.stderr;
+    expect(output).not.toContain(PG_PASSWORD);
+    expect(output).not.toContain(ACCOUNT); // account ids are masked to their last 4 digits
+    expect(output).not.toMatch(/secretAccessKey|SecretAccessKey|sessionToken|AWS_SECRET/);
+  }
+
+  beforeAll(async () => {
+    const [startedEmulator, startedPg] = await Promise.all([
+      timed("emulator start", () => startEmulator({ logFile: join(work, "moto.log") })),
+      timed("postgres start", () => startPostgres({ prefix: "refresh-e2e-pg-" })),
+    ]);
+    emulator = startedEmulator;
+    pg = startedPg;
+    env = { ...emulatorProcessEnv(emulator), TWINSTACK_SINGLE_ACCOUNT: ACCOUNT };
+    const { cliConfigFile } = writeOfflineCliConfig(join(work, "terraform"));
+
+    const [synth] = await Promise.all([timed("synth", () => synthesizeTo(outdir, env)), timed("seed postgres", () => seedDatabase(pg))]);
+    if (synth.code !== 0) throw new Error(`synth failed:\n${synth.stderr}`);
+
+    await timed("bootstrap apply", async () => {
+      const bootstrap = new StackRunner(bootstrapStackId(staging.project, ACCOUNT), outdir, cliConfigFile, env);
+      await bootstrap.init({ path: join(work, "bootstrap.tfstate") });
+      await bootstrap.applyAuto();
+    });
+    stagingRunner = new StackRunner(live, outdir, cliConfigFile, env);
+    const productionRunner = new StackRunner(stackId(production), outdir, cliConfigFile, env);
+    await timed("staging + production apply (parallel)", () =>
+      Promise.all(
+        [stagingRunner, productionRunner].map(async (runner) => {
+          await runner.init();
+          await timed(`${runner.stack} apply`, () => runner.applyAuto());
+        }),
+      ),
+    );
+
+    const credentials = await assumeRoleCredentials(emulator.endpoint, staging.deployRoleArn as string);
+    rds = new RDSClient(clientConfig(emulator, credentials));
+    const key = await new KMSClient(clientConfig(emulator, credentials)).send(new DescribeKeyCommand({ KeyId: `alias/${live}-database` }));
+    stagingKeyArn = key.KeyMetadata?.Arn as string;
+    const outputs = await stagingRunner.outputs();
+    await seedCognito(new CognitoIdentityProviderClient(clientConfig(emulator, credentials)), String(outputs.user_pool_id.value));
+  }, 10 * 60_000);
+
+  afterAll(async () => {
+    await emulator?.stop();
+    await pg?.stop();
+    rmSync(work, { recursive: true, force: true });
+    times.total = Math.round((Date.now() - started) / 1000);
+    // Wall times per phase, for the integrator's notes.
+    console.log(`refresh e2e wall times (s): ${JSON.stringify(times, null, 1)}`);
+  });
+
+  /** The stand-in for the restored cluster's database: the app schema and production-like rows. */
+  async function seedDatabase(server: TestPostgres): Promise<void> {
+    const admin = new Client(server.connection("postgres"));
+    await admin.connect();
+    await admin.query(`CREATE ROLE ${staging.database.masterUsername} LOGIN`);
+    await admin.query(`CREATE DATABASE ${staging.database.databaseName} OWNER ${staging.database.masterUsername}`);
+    await admin.end();
+    const c = new Client({ ...server.connection(staging.database.databaseName), user: staging.database.masterUsername });
+    await c.connect();
+    await c.query(readFileSync(join(__dirname, "..", "refresh", "fixtures", "app-schema.sql"), "utf8"));
+    await c.query(`INSERT INTO app_users (id, email, display_name, cognito_sub, stripe_customer_id, stripe_token, github_token) VALUES
+      (1, 'Alice@Example.org', 'Alice', 'prod-sub-alice', 'cus_fake1', 'tok_fake1', 'ghp_fake1'),
+      (2, 'bob@example.net', 'Bob', 'prod-sub-bob', 'cus_fake2', 'tok_fake2', NULL),
+      (3, 'qa@example.com', 'QA', 'prod-sub-qa', NULL, 'tok_fake3', NULL)`);
+    await c.query(`INSERT INTO sessions (user_id, token, expires_at) VALUES (1, 'sess-fake-1', now() + interval '1 day'), (3, 'sess-fake-3', now() + interval '1 day')`);
+    await c.end();
+  }
+
+  /** Staging's pool gives these people their own subs: the scrub re-points app_users at them by email. */
+  async function seedCognito(cognito: CognitoIdentityProviderClient, userPoolId: string): Promise<void> {
+    for (const email of ["qa@example.com", "alice@example.org"]) {
+      await cognito.send(
+        new AdminCreateUserCommand({
+          UserPoolId: userPoolId,
+          Username: email,
+          MessageAction: "SUPPRESS",
+          UserAttributes: [
+            { Name: "email", Value: email },
+            { Name: "email_verified", Value: "true" },
+          ],
+        }),
+      );
+    }
+    const listed = await cognito.send(new ListUsersCommand({ UserPoolId: userPoolId }));
+    for (const user of listed.Users ?? []) {
+      const attrs = Object.fromEntries((user.Attributes ?? []).map((a) => [a.Name, a.Value]));
+      if (attrs.email && attrs.sub) stagingSubs[attrs.email] = attrs.sub;
+    }
+  }
+
+  test("run: every step done, staging restored from the refresh's snapshot under Terraform's identifiers, old cluster deleted", async () => {
+    // GIVEN staging's Terraform-created cluster
+    const before = (await clusters()).find((c) => c.DBClusterIdentifier === live) as DBCluster;
+    expect(before).toBeDefined();
+    // WHEN
+    firstRun = await timed("refresh run (keep-old 0)", () => cli(["run", ...common, ...pgArgs(), "--only", "database", "--yes"]));
+    // THEN
+    expectSuccess(firstRun);
+    console.log(`first run, seconds per step: ${JSON.stringify(stepSeconds(firstRun))}`);
+    assertNoSecrets(firstRun);
+    firstId = firstRun.events.find((e) => e.refreshId)?.refreshId as string;
+    expect(firstId).toMatch(/^r\d{12}-[0-9a-f]{4}$/);
+    const final = new Map(firstRun.events.filter((e) => e.half === "database").map((e) => [e.step, e.state]));
+    expect(Object.fromEntries(final)).toEqual({
+      preflight: "done",
+      snapshot: "done",
+      reencrypt: "skipped",
+      share: "skipped",
+      restore: "done",
+      "create-instances": "done",
+      "rotate-credentials": "done",
+      "enable-http-endpoint": "skipped",
+      scrub: "done",
+      "swap-retire": "done",
+      "swap-promote": "done",
+      "delete-old": "done",
+      "prune-snapshots": "done",
+    });
+    expect(firstRun.events.some((e) => e.half === "database" && e.state === "failed")).toBe(false);
+    expect(firstRun.events.at(-1)).toMatchObject({ half: "refresh", step: "run", state: "done" });
+
+    const after = await clusters();
+    const cluster = after.find((c) => c.DBClusterIdentifier === live) as DBCluster;
+    expect(cluster).toMatchObject({ Status: "available", StorageEncrypted: true, KmsKeyId: stagingKeyArn });
+    // A different cluster (resource ids survive renames) now holds staging's name.
+    expect(cluster.DbClusterResourceId).not.toBe(before.DbClusterResourceId);
+    expect(tagsOf(cluster.TagList)).toMatchObject({ "twinstack:refresh-id": firstId, "twinstack:source-env": "production", "twinstack:target-env": "staging", "twinstack:scrubbed": "true" });
+    expect(cluster.MasterUserSecret?.KmsKeyId).toBe(stagingKeyArn);
+    expect((cluster.DBClusterMembers ?? []).map((m) => m.DBInstanceIdentifier)).toEqual(staging.database.instanceCount === 1 ? [`${live}-1`] : expect.any(Array));
+    const members = (await instances()).filter((i) => i.DBClusterIdentifier === live);
+    expect(members.map((i) => i.DBInstanceIdentifier).sort()).toEqual(Array.from({ length: staging.database.instanceCount }, (_, i) => `${live}-${i + 1}`));
+    expect(members.every((i) => i.DBInstanceStatus === "available" && i.DBInstanceClass === "db.serverless")).toBe(true);
+    // The refresh's snapshot, in the (one) account, tagged with the refresh id.
+    const snapshots = (await rds.send(new DescribeDBClusterSnapshotsCommand({ SnapshotType: "manual" }))).DBClusterSnapshots ?? [];
+    expect(snapshots.find((s) => s.DBClusterSnapshotIdentifier === `${stackId(production)}-refresh-${firstId}`)).toMatchObject({ DBClusterIdentifier: stackId(production) });
+    // The old cluster (--keep-old 0) is gone, and no temporary identifier is left.
+    expect(after.map((c) => c.DBClusterIdentifier).sort()).toEqual([stackId(production), live].sort());
+    expect((await instances()).map((i) => i.DBInstanceIdentifier).filter((id) => id?.startsWith(live)).sort()).toEqual(members.map((i) => i.DBInstanceIdentifier).sort());
+
+    // The scrub ran on the stand-in database: masked, tokens gone, subs re-pointed to staging's pool.
+    const c = new Client({ ...pg.connection(staging.database.databaseName), user: staging.database.masterUsername });
+    await c.connect();
+    try {
+      const rows = (await c.query("SELECT id, email, cognito_sub, stripe_token FROM app_users ORDER BY id")).rows;
+      expect(rows).toEqual([
+        { id: "1", email: "user-1@staging.example.com", cognito_sub: stagingSubs["alice@example.org"], stripe_token: null },
+        { id: "2", email: "user-2@staging.example.com", cognito_sub: null, stripe_token: null },
+        { id: "3", email: "qa@example.com", cognito_sub: stagingSubs["qa@example.com"], stripe_token: null },
+      ]);
+      expect(stagingSubs["qa@example.com"]).toBeTruthy();
+      expect((await c.query("SELECT count(*)::int AS n FROM sessions")).rows[0].n).toBe(0);
+    } finally {
+      await c.end();
+    }
+  }, 5 * 60_000);
+
+  test("status: the lock is free and the live cluster is this refresh's", async () => {
+    const result = await timed("refresh status", () => cli(["status", firstId, ...common]));
+    expectSuccess(result);
+    assertNoSecrets(result);
+    expect(result.events.find((e) => e.step === "lock")).toMatchObject({ state: "info", message: "free" });
+    expect(result.events.find((e) => e.step === "cluster")).toMatchObject({ refreshId: firstId, identifiers: { id: live, status: "available" }, message: "live" });
+  }, 60_000);
+
+  test("a second run with --keep-old 1 keeps the previous cluster; rollback puts it back under staging's names", async () => {
+    // WHEN a second refresh keeps the old cluster
+    const second = await timed("refresh run (keep-old 1)", () => cli(["run", ...common, ...pgArgs(), "--only", "database", "--yes", "--keep-old", "1"]));
+    expectSuccess(second);
+    assertNoSecrets(second);
+    secondId = second.events.find((e) => e.refreshId)?.refreshId as string;
+    expect(secondId).not.toBe(firstId);
+    expect(second.events.filter((e) => e.step === "delete-old").at(-1)).toMatchObject({ state: "skipped" });
+    // THEN the previous cluster sits under its old name, tagged for later deletion
+    const old = (await clusters()).find((c) => c.DBClusterIdentifier === `${live}-old-${secondId}`) as DBCluster;
+    expect(old).toBeDefined();
+    expect(tagsOf(old.TagList)).toMatchObject({ "twinstack:refresh-id": firstId, "twinstack:retired-by": secondId });
+    expect(tagsOf((await clusters()).find((c) => c.DBClusterIdentifier === live)?.TagList)["twinstack:refresh-id"]).toBe(secondId);
+
+    const status = await timed("refresh status (old kept)", () => cli(["status", ...common]));
+    expectSuccess(status);
+    expect(status.events.some((e) => e.step === "cluster" && e.identifiers?.id === `${live}-old-${secondId}` && /^old/.test(e.message ?? ""))).toBe(true);
+
+    // WHEN the operator rolls the second refresh back
+    const rollback = await timed("refresh rollback", () => cli(["rollback", secondId, ...common]));
+    expectSuccess(rollback);
+    console.log(`rollback, seconds per step: ${JSON.stringify(stepSeconds(rollback))}`);
+    assertNoSecrets(rollback);
+    expect(rollback.events.at(-1)).toMatchObject({ step: "rollback", state: "done" });
+    // THEN the previous cluster (the first refresh's) is back under staging's names, the second one is gone
+    const all = await clusters();
+    const back = all.find((c) => c.DBClusterIdentifier === live) as DBCluster;
+    expect(back).toMatchObject({ Status: "available", KmsKeyId: stagingKeyArn });
+    expect(tagsOf(back.TagList)["twinstack:refresh-id"]).toBe(firstId);
+    // (It still carries the second refresh's retired-by tags; cleanup ignores a cluster under the live name.)
+    expect(all.map((c) => c.DBClusterIdentifier).sort()).toEqual([stackId(production), live].sort());
+    const members = (await instances()).filter((i) => i.DBInstanceIdentifier?.startsWith(live));
+    expect(members.map((i) => [i.DBInstanceIdentifier, i.DBClusterIdentifier])).toEqual([[`${live}-1`, live]]);
+  }, 5 * 60_000);
+
+  test("cleanup deletes the tool's snapshots beyond retention and nothing else", async () => {
+    const result = await timed("refresh cleanup", () => cli(["cleanup", ...common, "--snapshot-retention", "1"]));
+    expectSuccess(result);
+    assertNoSecrets(result);
+    const snapshots = ((await rds.send(new DescribeDBClusterSnapshotsCommand({ SnapshotType: "manual" }))).DBClusterSnapshots ?? []).filter((s) => tagsOf(s.TagList)["twinstack:refresh-id"]);
+    expect(snapshots.map((s) => tagsOf(s.TagList)["twinstack:refresh-id"])).toEqual([secondId]);
+    expect((await clusters()).map((c) => c.DBClusterIdentifier).sort()).toEqual([stackId(production), live].sort());
+  }, 3 * 60_000);
+
+  test("terraform plan of staging afterwards replaces neither the cluster nor its instances", async () => {
+    const plan: PlanJson = await timed("terraform plan staging", async () => stagingRunner.show(await stagingRunner.plan("after-refresh.tfplan")));
+    const database = (plan.resource_changes ?? []).filter((rc) => rc.type === "aws_rds_cluster" || rc.type === "aws_rds_cluster_instance");
+    expect(database.map((rc) => rc.type).sort()).toEqual(["aws_rds_cluster", ...Array(staging.database.instanceCount).fill("aws_rds_cluster_instance")]);
+    const replaced = database.filter((rc) => rc.change.actions.includes("delete") || rc.change.actions.includes("create"));
+    expect(replaced.map((rc) => `${rc.address}: ${rc.change.actions.join("+")}`)).toEqual([]);
+    for (const rc of database.filter((rc) => rc.change.actions.includes("update"))) {
+      const keys = new Set([...Object.keys(rc.change.before ?? {}), ...Object.keys(rc.change.after ?? {})]);
+      const changed = [...keys].filter((k) => JSON.stringify(rc.change.before?.[k] ?? null) !== JSON.stringify(rc.change.after?.[k] ?? null));
+      console.log(`in-place update after refresh: ${rc.address}: ${changed.join(", ")}`);
+    }
+  }, 3 * 60_000);
+});

@@ -231,3 +231,38 @@ print(json.dumps({'created': origin(created['DistributionConfig']),
     });
   }
 });
+
+describeWithTools("moto defect 11: Cognito deletion protection (emulator)", ["moto_server"], () => {
+  for (const patched of [false, true]) {
+    describe(patched ? "with the launcher's fix (AWS's behaviour)" : "plain moto (the defect)", () => {
+      let emulator: Emulator;
+      beforeAll(async () => {
+        emulator = await startEmulator({ patched });
+      });
+      afterAll(async () => {
+        await emulator?.stop();
+      });
+
+      test("DeleteUserPool is refused while deletion protection is ACTIVE", async () => {
+        // GIVEN a pool with deletion protection on (as production's)
+        const result = await boto3(
+          emulator,
+          `
+idp = client('cognito-idp')
+pool = idp.create_user_pool(PoolName='protected', DeletionProtection='ACTIVE')['UserPool']['Id']
+refused = outcome(lambda: idp.delete_user_pool(UserPoolId=pool))
+after = None
+if refused != 'ok':
+    idp.update_user_pool(UserPoolId=pool, DeletionProtection='INACTIVE')
+    after = outcome(lambda: idp.delete_user_pool(UserPoolId=pool))
+print(json.dumps({'whileActive': refused, 'afterInactive': after}))
+`,
+        );
+        // THEN (AWS) the delete fails until protection is lifted; plain moto deletes it at once
+        // (and then finds no pool to update)
+        if (patched) expect(result).toEqual({ whileActive: "InvalidParameterException", afterInactive: "ok" });
+        else expect(result.whileActive).toBe("ok");
+      });
+    });
+  }
+});

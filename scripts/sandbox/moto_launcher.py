@@ -342,6 +342,34 @@ def patch_cloudfront_origin_access_control_id() -> None:
     Origin.__init__ = __init__
 
 
+# --- Cognito ------------------------------------------------------------------------------
+
+
+def patch_cognito_deletion_protection() -> None:
+    """Defect 11: Cognito deletes a user pool whose deletion protection is on.
+
+    AWS: DeleteUserPool on a pool with ``DeletionProtection: ACTIVE`` fails with
+    InvalidParameterException ("The user pool cannot be deleted because deletion protection is
+    activated. Deletion protection must be inactivated first."), which is what keeps
+    production's users from a stray ``terraform destroy``. moto: stores the setting and deletes
+    the pool anyway. Fix: refuse while it is ACTIVE.
+    """
+    from moto.cognitoidp.exceptions import InvalidParameterException
+    from moto.cognitoidp.models import CognitoIdpBackend
+
+    original = CognitoIdpBackend.delete_user_pool
+
+    def delete_user_pool(self: Any, user_pool_id: str) -> None:
+        pool = self.describe_user_pool(user_pool_id)
+        if pool.extended_config.get("DeletionProtection") == "ACTIVE":
+            raise InvalidParameterException(
+                "The user pool cannot be deleted because deletion protection is activated. Deletion protection must be inactivated first."
+            )
+        original(self, user_pool_id)
+
+    CognitoIdpBackend.delete_user_pool = delete_user_pool
+
+
 PATCHES = [
     patch_restore_db_cluster_from_snapshot,
     patch_modify_db_cluster,
@@ -351,6 +379,7 @@ PATCHES = [
     patch_policy_conditions,
     patch_lambda_kms_key_arn,
     patch_cloudfront_origin_access_control_id,
+    patch_cognito_deletion_protection,
 ]
 
 

@@ -104,7 +104,8 @@ interface Session {
 }
 
 async function openSession(options: CommonOptions, deps: CliDeps): Promise<Session> {
-  const events = new EventLog(deps.clock, (event) => deps.out(options.json ? JSON.stringify(event) : formatEvent(event)));
+  // Every line is masked: bucket names and ARNs carry account ids.
+  const events = new EventLog(deps.clock, (event) => deps.out(maskAccounts(options.json ? JSON.stringify(event) : formatEvent(event))));
   // TWINSTACK_SINGLE_ACCOUNT (the sandbox) moves every environment into one account, as synthesis does.
   const source = resolveEnvironment(options.from, environmentInputs(deps.env));
   const target = resolveEnvironment(options.to, environmentInputs(deps.env));

@@ -41,6 +41,16 @@ export const EMULATOR_QUIRKS: EmulatorQuirk[] = [
     attribute: "description",
     reason: "moto drops the description of a rule that references another security group; AWS keeps it",
   },
+  {
+    type: "aws_rds_cluster_instance",
+    attribute: "performance_insights_enabled",
+    reason: "moto does not return PerformanceInsightsEnabled for cluster instances; AWS does (production turns it on)",
+  },
+  {
+    type: "aws_rds_cluster_instance",
+    attribute: "performance_insights_kms_key_id",
+    reason: "moto does not return PerformanceInsightsKMSKeyId for cluster instances; AWS does",
+  },
 ];
 
 export function isQuirk(type: string, attribute: string): EmulatorQuirk | undefined {

@@ -21,8 +21,8 @@ import { Construct } from "constructs";
 import { MANAGED_POLICY_IDS, SiteDistribution, SiteDistributionProps, apiDomainName } from "../../modules/cloudfront";
 import { EncryptionKey } from "../../modules/kms";
 import { SecureBucket } from "../../modules/s3";
-import { terraform, writeOfflineCliConfig } from "../../scripts/lib/terraform";
 import { describeWithTools } from "../helpers/requirements";
+import { expectValidTerraform } from "../helpers/validate";
 
 const API_ENDPOINT = "https://abc123.execute-api.eu-west-1.amazonaws.com";
 const DOMAIN = { name: "app.example.com", hostedZoneId: "Z0000000000000000TEST" };
@@ -276,16 +276,6 @@ describeWithTools("SiteDistribution (real terraform validate, AWS provider 5.100
     new TerraformOutput(stack, "site_url", { value: site.siteUrl });
     app.synth();
     const dir = join(outdir, name, "stacks", "cloudfront");
-    const { cliConfigFile } = writeOfflineCliConfig();
-    // WHEN terraform initialises offline and validates
-    const init = await terraform(["init", "-backend=false", "-input=false", "-no-color"], { cwd: dir, cliConfigFile });
-    expect({ code: init.code, stderr: init.stderr }).toEqual({ code: 0, stderr: "" });
-    const validate = await terraform(["validate", "-no-color"], { cwd: dir, cliConfigFile });
-    // THEN it is valid
-    expect({ code: validate.code, stdout: validate.stdout.trim(), stderr: validate.stderr }).toEqual({
-      code: 0,
-      stdout: "Success! The configuration is valid.",
-      stderr: "",
-    });
+    await expectValidTerraform(dir);
   }, 120000);
 });

@@ -18,8 +18,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EncryptionKey } from "../../modules/kms";
 import { Monitoring, MonitoringProps } from "../../modules/monitoring";
-import { terraform, writeOfflineCliConfig } from "../../scripts/lib/terraform";
 import { describeWithTools } from "../helpers/requirements";
+import { expectValidTerraform } from "../helpers/validate";
 
 const baseProps: MonitoringProps = {
   namePrefix: "twinstack-test",
@@ -263,16 +263,6 @@ describeWithTools("Monitoring (real terraform validate, AWS provider 5.100.0 fro
     new TerraformOutput(stack, "topic_arn", { value: monitoring.topicArn });
     app.synth();
     const dir = join(outdir, "stacks", "monitoring");
-    const { cliConfigFile } = writeOfflineCliConfig();
-    // WHEN terraform initialises offline and validates
-    const init = await terraform(["init", "-backend=false", "-input=false", "-no-color"], { cwd: dir, cliConfigFile });
-    expect({ code: init.code, stderr: init.stderr }).toEqual({ code: 0, stderr: "" });
-    const validate = await terraform(["validate", "-no-color"], { cwd: dir, cliConfigFile });
-    // THEN it is valid
-    expect({ code: validate.code, stdout: validate.stdout.trim(), stderr: validate.stderr }).toEqual({
-      code: 0,
-      stdout: "Success! The configuration is valid.",
-      stderr: "",
-    });
+    await expectValidTerraform(dir);
   }, 120000);
 });

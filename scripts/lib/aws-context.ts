@@ -75,3 +75,18 @@ export function resolveAwsContext(env: NodeJS.ProcessEnv = process.env, stateFil
       "(set AWS_PROFILE, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or configure ~/.aws)",
   );
 }
+
+/**
+ * For operator commands (refresh, users:seed): when no endpoint is set and the sandbox runs,
+ * point this process at it (endpoint, emulator credentials, single-account topology) before
+ * any AWS client is created. Returns the sandbox, or undefined for real AWS.
+ */
+export function useSandboxIfRunning(env: NodeJS.ProcessEnv = process.env, stateFile = SANDBOX_STATE_FILE): SandboxState | undefined {
+  if (env.AWS_ENDPOINT_URL) return undefined;
+  const sandbox = readSandboxState(stateFile);
+  if (!sandbox) return undefined;
+  delete env.AWS_PROFILE;
+  delete env.AWS_SESSION_TOKEN;
+  Object.assign(env, sandboxEnv(sandbox), { TWINSTACK_SINGLE_ACCOUNT: sandbox.accountId });
+  return sandbox;
+}

@@ -48,6 +48,13 @@ export class StackRunner {
     this.dir = stackDir(outdir, stack);
   }
 
+  /**
+   * Waits for a held state lock instead of failing at once: stacks of one account share the
+   * lock table, and a parallel apply (or the emulator answering a conditional put late) must
+   * not fail the other.
+   */
+  static readonly LOCK_TIMEOUT = "-lock-timeout=300s";
+
   /** Runs terraform; `okCodes` are the exit codes that mean success for this step. */
   async run(step: string, args: string[], okCodes: number[] = [0]): Promise<CommandResult> {
     const result = await terraform([...args, "-no-color"], { cwd: this.dir, cliConfigFile: this.cliConfigFile, env: this.env });
@@ -63,7 +70,7 @@ export class StackRunner {
 
   /** `terraform plan -out`; returns the plan file path. */
   async plan(name = "plan.tfplan", extra: string[] = []): Promise<string> {
-    await this.run("plan", ["plan", "-input=false", "-out", name, ...extra]);
+    await this.run("plan", ["plan", "-input=false", StackRunner.LOCK_TIMEOUT, "-out", name, ...extra]);
     return join(this.dir, name);
   }
 
@@ -73,21 +80,21 @@ export class StackRunner {
   }
 
   apply(planFile: string): Promise<CommandResult> {
-    return this.run("apply", ["apply", "-input=false", "-auto-approve", planFile]);
+    return this.run("apply", ["apply", "-input=false", StackRunner.LOCK_TIMEOUT, "-auto-approve", planFile]);
   }
 
   applyAuto(): Promise<CommandResult> {
-    return this.run("apply", ["apply", "-input=false", "-auto-approve"]);
+    return this.run("apply", ["apply", "-input=false", StackRunner.LOCK_TIMEOUT, "-auto-approve"]);
   }
 
   /** A plan with -detailed-exitcode: 0 no changes, 2 changes (returned with the plan JSON). */
   async replan(name = "replan.tfplan"): Promise<{ changed: boolean; plan: PlanJson }> {
-    const result = await this.run("re-plan", ["plan", "-input=false", "-detailed-exitcode", "-out", name], [0, 2]);
+    const result = await this.run("re-plan", ["plan", "-input=false", StackRunner.LOCK_TIMEOUT, "-detailed-exitcode", "-out", name], [0, 2]);
     return { changed: result.code === 2, plan: await this.show(join(this.dir, name)) };
   }
 
   destroy(okCodes: number[] = [0]): Promise<CommandResult> {
-    return this.run("destroy", ["destroy", "-input=false", "-auto-approve"], okCodes);
+    return this.run("destroy", ["destroy", "-input=false", StackRunner.LOCK_TIMEOUT, "-auto-approve"], okCodes);
   }
 
   async outputs(): Promise<Record<string, { value: unknown; sensitive: boolean }>> {

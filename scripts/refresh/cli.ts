@@ -10,6 +10,7 @@ import type { EnvironmentConfig } from "../../environments/config";
 import { environmentInputs, resolveEnvironment } from "../../environments/registry";
 import { AccountClients, ConnectOptions, connectAccount } from "./accounts";
 import { uploadsBucketName } from "../../environments/naming";
+import { useSandboxIfRunning } from "../lib/aws-context";
 import { Clock, EventLog, RefreshEvent, RefreshHalf, RefusedError, StepFailedError, assertRefreshId, maskAccounts, newRefreshId, realClock } from "./core";
 import { DatabaseHalf } from "./database/half";
 import { RefreshLock } from "./lock";
@@ -265,6 +266,8 @@ export async function main(argv: string[], deps: CliDeps): Promise<number> {
 }
 
 if (require.main === module) {
+  const sandbox = useSandboxIfRunning();
+  if (sandbox) process.stderr.write(`refresh: using the sandbox at ${sandbox.endpoint} (npm run sandbox:down to stop it)\n`);
   const rl = process.stdin.isTTY ? createInterface({ input: process.stdin, output: process.stderr }) : undefined;
   main(process.argv.slice(2), {
     clock: realClock,

@@ -171,8 +171,11 @@ function printSummary(summaries: EnvironmentSummary[], sandbox: SandboxState, se
   }
   console.log(`\nnext:
   npm run plan -- staging                                   # plan against the sandbox (no changes expected)
-  npm run refresh -- plan --from production --to staging    # what a refresh would do
-  npm run refresh -- run --from production --to staging --yes --no-assume-role
+  npm run refresh -- plan --from production --to staging    # what a refresh would do (database and objects)
+  npm run refresh -- run --from production --to staging --yes --only objects   # uploads: production → staging
+  npm run refresh -- run --from production --to staging --yes --executor postgres --pg-host <host>
+                                                            # the database half: the emulated cluster has no engine,
+                                                            # so the scrub needs a real PostgreSQL standing in for it
   npm run sandbox:down                                      # destroy everything, stop the emulator`);
   console.log(`\nup in ${seconds.toFixed(0)} s`);
 }

@@ -20,6 +20,7 @@
  * Shape (see design.md): `planSeed` is pure (what to do, from observed state); `seedUsers`
  * observes through the Cognito client, plans, then acts; `main` is the thin CLI.
  */
+import { useSandboxIfRunning } from "../lib/aws-context";
 import {
   AdminAddUserToGroupCommand,
   AdminCreateUserCommand,
@@ -347,6 +348,8 @@ function defaultClients(region: string): { cognito: CognitoIdentityProviderClien
 }
 
 if (require.main === module) {
+  const sandbox = useSandboxIfRunning();
+  if (sandbox) process.stderr.write(`users:seed: using the sandbox at ${sandbox.endpoint}\n`);
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

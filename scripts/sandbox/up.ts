@@ -11,6 +11,7 @@ import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { Command } from "commander";
 import type { EnvironmentConfig } from "../../environments/config";
 import { bootstrapStackId, stackId } from "../../environments/naming";
@@ -18,8 +19,8 @@ import { environmentInputs, resolveEnvironment } from "../../environments/regist
 import { SANDBOX_STATE_FILE, SandboxState, readSandboxState, sandboxEnv } from "../lib/aws-context";
 import { StackRunner } from "../lib/deploy";
 import { StepList } from "../lib/progress";
-import { synthesizeTo } from "../lib/synth";
-import { MissingToolError, assertTerraformAvailable, findProviderMirror, writeOfflineCliConfig } from "../lib/terraform";
+import { REPO_ROOT, synthesizeTo } from "../lib/synth";
+import { MissingToolError, assertTerraformAvailable, findProviderMirror, runCommand, writeOfflineCliConfig } from "../lib/terraform";
 import { seedUsers } from "../users/seed";
 import { assumeRoleCredentials, emulatorUnavailableReason, startEmulator } from "./emulator";
 import { SANDBOX_ACCOUNT, SANDBOX_DIR, SANDBOX_LOG, SANDBOX_OUTDIR, SANDBOX_REGION, bootstrapStatePath } from "./paths";
@@ -44,7 +45,7 @@ async function main(): Promise<void> {
     .parse();
   const options = program.opts<{ yes?: boolean; fresh?: boolean }>();
 
-  const steps = new StepList(7);
+  const steps = new StepList(8);
   console.log("twinstack sandbox: emulated AWS on loopback, no AWS account needed\n");
 
   // 1. Tools, with a clear message naming whatever is missing.
@@ -156,7 +157,22 @@ async function main(): Promise<void> {
     }
   });
 
+  // 8. A refresh: staging's uploads become a mirror of production's (the objects half). The
+  // database half needs a real PostgreSQL for its scrub (the emulated cluster has no engine).
+  const refresh = await steps.step("Refreshing staging's uploads from production (npm run refresh -- run --only objects)", async (note) => {
+    const result = await runCommand(join(REPO_ROOT, "node_modules", ".bin", "tsx"), [join(REPO_ROOT, "scripts", "refresh", "cli.ts"), "run", "--from", "production", "--to", "staging", "--yes", "--only", "objects", "--json"], { cwd: REPO_ROOT, env });
+    if (result.code !== 0) throw new Error(`refresh failed (exit ${result.code}):\n${result.stderr}`);
+    const done = result.stdout
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line) as { step: string; state: string; message?: string })
+      .find((event) => event.step === "sync-objects" && event.state === "done");
+    note(done?.message ?? "done");
+    return done?.message ?? "done";
+  });
+
   printSummary(summaries, sandbox, steps.elapsedSeconds);
+  console.log(`refresh       staging's uploads from production: ${refresh}`);
   void options.yes; // nothing asks a question today; kept so CI can pass --yes safely
 }
 

@@ -7,9 +7,7 @@
  * Unit tests: truncation under GitHub's comment limit with a huge synthetic plan, the CLI's usage
  * errors and help.
  */
-import { ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -23,32 +21,10 @@ import {
   summarizePlan,
 } from "../scripts/plan-summary";
 import { runCommand, terraform, writeOfflineCliConfig } from "../scripts/lib/terraform";
+import { Emulator, emulatorProcessEnv, startEmulator } from "../scripts/sandbox/emulator";
 import { describeWithTools } from "./helpers/requirements";
 
 const REPO = join(__dirname, "..");
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function startMoto(): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freePort();
-  const child = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], { stdio: "ignore" });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
-    if (await fetch(`${url}/moto-api/`).then(() => true, () => false)) return { url, child };
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  child.kill();
-  throw new Error(`moto_server did not start on ${url}`);
-}
 
 /** A tiny configuration: one bucket and SSM parameters, toggled by variables. */
 function config(options: { parameterName: string; value: string; withTwo: boolean; withThree: boolean }): string {
@@ -82,7 +58,7 @@ function config(options: { parameterName: string; value: string; withTwo: boolea
 describeWithTools("plan-summary on real Terraform plans against the emulator", ["terraform", "provider-mirror", "moto_server"], () => {
   const { cliConfigFile } = writeOfflineCliConfig();
   const dir = mkdtempSync(join(tmpdir(), "twinstack-plan-summary-"));
-  let moto: { url: string; child: ChildProcess } | undefined;
+  let emulator: Emulator | undefined;
   let env: NodeJS.ProcessEnv = {};
   const tf = async (args: string[]) => {
     const result = await terraform(args, { cwd: dir, cliConfigFile, env });
@@ -98,8 +74,8 @@ describeWithTools("plan-summary on real Terraform plans against the emulator", [
   };
 
   beforeAll(async () => {
-    moto = await startMoto();
-    env = { AWS_ENDPOINT_URL: moto.url, AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing", AWS_REGION: "us-east-1" };
+    emulator = await startEmulator();
+    env = emulatorProcessEnv(emulator);
     // GIVEN a bucket and two parameters applied into the emulator
     writeFileSync(join(dir, "main.tf.json"), config({ parameterName: "/plan-summary/one", value: "1", withTwo: true, withThree: false }));
     await tf(["init", "-input=false", "-no-color"]);
@@ -107,12 +83,7 @@ describeWithTools("plan-summary on real Terraform plans against the emulator", [
   }, 180000);
 
   afterAll(async () => {
-    const child = moto?.child;
-    if (child && child.exitCode === null) {
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      child.kill(); // only the pid this test started
-      await exited;
-    }
+    await emulator?.stop(); // only the pid this test started
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -11,9 +11,7 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { App, LocalBackend, TerraformStack, Testing } from "cdktf";
 import { Construct } from "constructs";
-import { spawn, ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { configureAws } from "../../environments/environment-stack";
@@ -27,6 +25,7 @@ import {
 } from "../../modules/github-oidc";
 import { StateBackend, stateLocation } from "../../modules/state-backend";
 import { terraform, writeOfflineCliConfig } from "../../scripts/lib/terraform";
+import { Emulator, startEmulator } from "../../scripts/sandbox/emulator";
 import { describeWithTools } from "../helpers/requirements";
 
 const STAGING = "111111111111";
@@ -325,31 +324,6 @@ describe("github-oidc: refusals", () => {
 
 // ---- real Terraform ------------------------------------------------------------------------------
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function startMoto(accountId: string): Promise<{ url: string; process: ChildProcess }> {
-  const port = await freePort();
-  // moto's default account is 123456789012; the stack is pinned (allowed_account_ids) to ours.
-  const child = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], { stdio: "ignore", env: { ...process.env, MOTO_ACCOUNT_ID: accountId, MOTO_IAM_LOAD_MANAGED_POLICIES: "true" } });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
-    const ok = await fetch(`${url}/moto-api/`).then(() => true, () => false);
-    if (ok) return { url, process: child };
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  child.kill();
-  throw new Error(`moto_server did not start on ${url}`);
-}
-
 function synthToDir(account: "staging" | "production", endpointUrl?: string): { outdir: string; dir: string } {
   const outdir = mkdtempSync(join(tmpdir(), "twinstack-oidc-"));
   const app = new App({ outdir });
@@ -378,26 +352,22 @@ describeWithTools("github-oidc: real terraform validate", ["terraform", "provide
 
 describeWithTools("github-oidc: apply into the emulator", ["terraform", "provider-mirror", "moto_server"], () => {
   const { cliConfigFile } = writeOfflineCliConfig();
-  let moto: { url: string; process: ChildProcess } | undefined;
+  let emulator: Emulator | undefined;
   const made: string[] = [];
   beforeAll(async () => {
-    moto = await startMoto(STAGING);
+    // moto's default account is 123456789012; the stack is pinned (allowed_account_ids) to ours.
+    emulator = await startEmulator({ env: { MOTO_ACCOUNT_ID: STAGING } });
   }, 30000);
   afterAll(async () => {
-    const child = moto?.process;
-    if (child && child.exitCode === null) {
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      child.kill(); // only the pid this test started
-      await exited;
-    }
+    await emulator?.stop(); // only the pid this test started
     made.forEach((dir) => rmSync(dir, { recursive: true, force: true }));
   });
 
   test("the staging bootstrap-like stack applies: provider and roles exist with the exact trust", async () => {
-    const { outdir, dir } = synthToDir("staging", moto!.url);
+    const { outdir, dir } = synthToDir("staging", emulator!.endpoint);
     made.push(outdir);
     const env = {
-      AWS_ENDPOINT_URL: moto!.url,
+      AWS_ENDPOINT_URL: emulator!.endpoint,
       AWS_ACCESS_KEY_ID: "testing",
       AWS_SECRET_ACCESS_KEY: "testing",
       AWS_REGION: "us-east-1",

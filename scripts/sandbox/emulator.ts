@@ -56,6 +56,8 @@ export interface EmulatorOptions {
    * `npm run sandbox:down` stops it by pid). Requires `logFile`. Default false: it dies with us.
    */
   persistent?: boolean;
+  /** Extra variables for the server (e.g. MOTO_ACCOUNT_ID to change its default account). */
+  env?: Record<string, string>;
 }
 
 export interface Emulator {
@@ -318,7 +320,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const port = options.port ?? (await freePort());
     try {
-      return await launch(python, port, patched, timeoutMs, options.logFile, options.persistent ?? false);
+      return await launch(python, port, patched, timeoutMs, options.logFile, options.persistent ?? false, options.env ?? {});
     } catch (error) {
       lastError = error as Error;
       if (!/Address already in use/i.test(lastError.message)) throw lastError;
@@ -333,7 +335,15 @@ export function launcherArgs(port: number, patched: boolean, parentPid?: number)
   return [LAUNCHER, ...parent, ...(patched ? [] : ["--no-patches"]), "-H", "127.0.0.1", "-p", String(port)];
 }
 
-async function launch(python: string, port: number, patched: boolean, timeoutMs: number, requestedLog: string | undefined, persistent: boolean): Promise<Emulator> {
+async function launch(
+  python: string,
+  port: number,
+  patched: boolean,
+  timeoutMs: number,
+  requestedLog: string | undefined,
+  persistent: boolean,
+  extraEnv: Record<string, string>,
+): Promise<Emulator> {
   if (persistent && !requestedLog) throw new Error("startEmulator: a persistent emulator needs a logFile");
   const tempDir = requestedLog ? undefined : mkdtempSync(join(tmpdir(), "twinstack-moto-"));
   const logFile = requestedLog ?? join(tempDir as string, "moto.log");
@@ -347,7 +357,7 @@ async function launch(python: string, port: number, patched: boolean, timeoutMs:
       stdio: ["ignore", logFd, logFd],
       // MOTO_PORT from the caller's shell would make moto build URLs for the wrong port.
       // AWS-managed IAM policies (ReadOnlyAccess, …) exist in every real account; moto loads them only when asked.
-      env: { ...process.env, MOTO_PORT: String(port), PYTHONUNBUFFERED: "1", MOTO_IAM_LOAD_MANAGED_POLICIES: "true" },
+      env: { ...process.env, MOTO_PORT: String(port), PYTHONUNBUFFERED: "1", MOTO_IAM_LOAD_MANAGED_POLICIES: "true", ...extraEnv },
     });
   } finally {
     closeSync(logFd); // the child holds its own copy

@@ -47,6 +47,11 @@ export interface EmulatorOptions {
   port?: number;
   /** Run the launcher's fixes for documented-behaviour defects. Default: true. */
   patched?: boolean;
+  /**
+   * Run the launcher's performance patches (same answers, less server CPU per request; off
+   * when `patched` is false). Default: true; false only to compare against plain moto.
+   */
+  performancePatches?: boolean;
   /** Where the server's output goes. Default: a temporary file, removed by `stop()`. */
   logFile?: string;
   /** How long to wait for the server to answer. Default: 30000 ms. */
@@ -320,7 +325,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const port = options.port ?? (await freePort());
     try {
-      return await launch(python, port, patched, timeoutMs, options.logFile, options.persistent ?? false, options.env ?? {});
+      return await launch(python, port, patched, options.performancePatches ?? true, timeoutMs, options.logFile, options.persistent ?? false, options.env ?? {});
     } catch (error) {
       lastError = error as Error;
       if (!/Address already in use/i.test(lastError.message)) throw lastError;
@@ -330,15 +335,17 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 }
 
 /** Arguments for the launcher: loopback only, dies with `parentPid`. */
-export function launcherArgs(port: number, patched: boolean, parentPid?: number): string[] {
+export function launcherArgs(port: number, patched: boolean, parentPid?: number, performancePatches = true): string[] {
   const parent = parentPid === undefined ? [] : ["--parent-pid", String(parentPid)];
-  return [LAUNCHER, ...parent, ...(patched ? [] : ["--no-patches"]), "-H", "127.0.0.1", "-p", String(port)];
+  const fixes = patched ? (performancePatches ? [] : ["--no-performance-patches"]) : ["--no-patches"];
+  return [LAUNCHER, ...parent, ...fixes, "-H", "127.0.0.1", "-p", String(port)];
 }
 
 async function launch(
   python: string,
   port: number,
   patched: boolean,
+  performancePatches: boolean,
   timeoutMs: number,
   requestedLog: string | undefined,
   persistent: boolean,
@@ -348,7 +355,7 @@ async function launch(
   const tempDir = requestedLog ? undefined : mkdtempSync(join(tmpdir(), "twinstack-moto-"));
   const logFile = requestedLog ?? join(tempDir as string, "moto.log");
   const logFd = openSync(logFile, "a");
-  const args = launcherArgs(port, patched, persistent ? undefined : process.pid);
+  const args = launcherArgs(port, patched, persistent ? undefined : process.pid, performancePatches);
   let child: ChildProcess;
   try {
     child = spawn(python, args, {

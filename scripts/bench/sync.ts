@@ -4,6 +4,10 @@
  *
  *   npm run bench:sync            (tsx scripts/bench/sync.ts)
  *   REPEATS=3 OBJECTS=2000 PREFIXES=50 OBJECT_SIZE=4096 npm run bench:sync
+ *   TOOLS=ours,aws OURS_ARGS="--concurrency 16" AWS_ARGS="" npm run bench:sync
+ *
+ * AWS_ARGS replaces the aws CLI's output flags (default `--only-show-errors`, its fastest mode;
+ * `""` measures its default per-file output); OURS_ARGS adds flags to ours.
  *
  * Seeds OBJECTS objects of OBJECT_SIZE bytes across PREFIXES prefixes in one source bucket, then
  * REPEATS times, for each tool: a cold run (fresh empty destination bucket), verification that
@@ -179,11 +183,11 @@ async function main(): Promise<void> {
     const command = (tool: Tool, destination: string): [string, string[]] => {
       switch (tool) {
         case "ours":
-          return ["node", [oursCli, "--source-bucket", source, "--dest-bucket", destination, "--endpoint-url", endpoint, "--json"]];
+          return ["node", [oursCli, "--source-bucket", source, "--dest-bucket", destination, "--endpoint-url", endpoint, "--json", ...(process.env.OURS_ARGS ?? "").split(" ").filter(Boolean)]];
         case "ours-tsx":
-          return [join(REPO, "node_modules", ".bin", "tsx"), [join(REPO, "scripts/refresh/objects/cli.ts"), "--source-bucket", source, "--dest-bucket", destination, "--endpoint-url", endpoint, "--json"]];
+          return [join(REPO, "node_modules", ".bin", "tsx"), [join(REPO, "scripts/refresh/objects/cli.ts"), "--source-bucket", source, "--dest-bucket", destination, "--endpoint-url", endpoint, "--json", ...(process.env.OURS_ARGS ?? "").split(" ").filter(Boolean)]];
         case "aws":
-          return ["aws", ["s3", "sync", `s3://${source}`, `s3://${destination}`, "--delete", "--only-show-errors", "--endpoint-url", endpoint]];
+          return ["aws", ["s3", "sync", `s3://${source}`, `s3://${destination}`, "--delete", ...(process.env.AWS_ARGS ?? "--only-show-errors").split(" ").filter(Boolean), "--endpoint-url", endpoint]];
         case "rclone":
           return ["rclone", ["sync", `bench:${source}`, `bench:${destination}`, "--transfers", "32", "--s3-no-check-bucket"]];
       }

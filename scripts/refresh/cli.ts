@@ -15,6 +15,7 @@ import { Clock, EventLog, RefreshEvent, RefreshHalf, RefusedError, StepFailedErr
 import { DatabaseHalf } from "./database/half";
 import { RefreshLock } from "./lock";
 import { ObjectsHalf } from "./objects/half";
+import { terminalProgress } from "./objects/progress";
 import { planAll, rollbackAll, runAll, selectHalves } from "./runner";
 import { CognitoPoolUsers, CognitoUserSource, DataApiExecutor, PostgresExecutor, readScrubFile } from "./scrub";
 
@@ -29,6 +30,11 @@ export interface CliDeps {
   /** Overrides the Cognito user source (tests). */
   cognitoUsers?: (target: AccountClients, userPoolId?: string) => CognitoUserSource;
   env: NodeJS.ProcessEnv;
+  /**
+   * A terminal for the objects progress bar (stderr, when stdout is the same terminal): event
+   * lines are then printed above the bar on it. None: event lines only.
+   */
+  progress?: NodeJS.WriteStream;
 }
 
 interface CommonOptions {
@@ -102,11 +108,16 @@ interface Session {
   lock: RefreshLock;
   target: EnvironmentConfig;
   holder: string;
+  /** Ends the progress display, if any. */
+  close: () => void;
 }
 
 async function openSession(options: CommonOptions, deps: CliDeps): Promise<Session> {
+  // A bar for the objects half on a terminal (not with --json): event lines print above it.
+  const display = !options.json && deps.progress?.isTTY ? terminalProgress(deps.progress) : undefined;
   // Every line is masked: bucket names and ARNs carry account ids.
-  const events = new EventLog(deps.clock, (event) => deps.out(maskAccounts(options.json ? JSON.stringify(event) : formatEvent(event))));
+  const print = (line: string): void => (display ? display.log(line, deps.out) : deps.out(line));
+  const events = new EventLog(deps.clock, (event) => print(maskAccounts(options.json ? JSON.stringify(event) : formatEvent(event))));
   // TWINSTACK_SINGLE_ACCOUNT (the sandbox) moves every environment into one account, as synthesis does.
   const source = resolveEnvironment(options.from, environmentInputs(deps.env));
   const target = resolveEnvironment(options.to, environmentInputs(deps.env));
@@ -143,11 +154,12 @@ async function openSession(options: CommonOptions, deps: CliDeps): Promise<Sessi
     source: { client: targetClients.s3, bucket: uploadsBucketName(source) },
     destination: { client: targetClients.s3, bucket: uploadsBucketName(target) },
     events,
+    onProgress: display ? (progress) => display.update(progress) : undefined,
   });
   const selected = new Set(selectHalves(options.only));
   const halves: RefreshHalf[] = [half, objects].filter((candidate) => selected.has(candidate.name));
   const lock = new RefreshLock(targetClients.dynamodb, target, deps.clock, number(options.lockStaleHours, "--lock-stale-hours") * 3600_000);
-  return { events, half, halves, lock, target, holder: `${safeUser()}@refresh` };
+  return { events, half, halves, lock, target, holder: `${safeUser()}@refresh`, close: () => display?.stop() };
 }
 
 function safeUser(): string {
@@ -213,7 +225,11 @@ export async function main(argv: string[], deps: CliDeps): Promise<number> {
         const session = await openSession(options, deps);
         const refreshId = newRefreshId(new Date(deps.clock.now()));
         session.events.emit({ refreshId, half: "refresh", step: "run", state: "started", message: `refresh id ${refreshId}` });
-        await runAll({ halves: session.halves, lock: session.lock, events: session.events, clock: deps.clock, holder: session.holder }, refreshId, "run");
+        try {
+          await runAll({ halves: session.halves, lock: session.lock, events: session.events, clock: deps.clock, holder: session.holder }, refreshId, "run");
+        } finally {
+          session.close();
+        }
       }),
     );
 
@@ -221,7 +237,11 @@ export async function main(argv: string[], deps: CliDeps): Promise<number> {
     guard(async (id: string, options: CommonOptions) => {
       const refreshId = assertRefreshId(id);
       const session = await openSession(options, deps);
-      await runAll({ halves: session.halves, lock: session.lock, events: session.events, clock: deps.clock, holder: session.holder }, refreshId, "resume");
+      try {
+        await runAll({ halves: session.halves, lock: session.lock, events: session.events, clock: deps.clock, holder: session.holder }, refreshId, "resume");
+      } finally {
+        session.close();
+      }
     }),
   );
 
@@ -277,6 +297,7 @@ if (require.main === module) {
     ask: async (question) => (rl ? rl.question(question) : ""),
     connect: connectAccount,
     env: process.env,
+    progress: process.stderr.isTTY && process.stdout.isTTY ? process.stderr : undefined,
   })
     .then((code) => {
       rl?.close();

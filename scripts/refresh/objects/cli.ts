@@ -9,6 +9,7 @@
  */
 import { Command, InvalidArgumentError, Option } from "commander";
 import { createSyncClient } from "./client";
+import { terminalProgress } from "./progress";
 import { formatBytes, formatSummary } from "./format";
 import { PreflightError } from "./preflight";
 import {
@@ -162,43 +163,20 @@ async function execute(
   if (json) {
     onEvent = (event) => write(event.type === "done" ? { type: "done", ...event.summary } : event);
   } else {
-    // Loaded only on a terminal: keeps JSON runs lean.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { SingleBar, Presets } = require("cli-progress") as typeof import("cli-progress");
-    const started = Date.now();
-    const bar = new SingleBar(
-      {
-        format: "objects {bar} {value}/{total} | {bytes} | {rate} obj/s | ETA {eta_formatted}",
-        hideCursor: true,
-        etaBuffer: 200,
-        fps: 5,
-        stream: process.stderr,
-      },
-      Presets.shades_classic,
-    );
-    let bytesTotal = 0;
-    let startedBar = false;
+    const display = terminalProgress(process.stderr);
+    const note = (line: string): void => display.log(line, (text) => process.stderr.write(`${text}\n`));
     onEvent = (event) => {
       if (event.type === "listed") {
-        process.stderr.write(`listed: source ${event.source} objects, destination ${event.destination} objects (${event.elapsedMs} ms)\n`);
+        note(`listed: source ${event.source} objects, destination ${event.destination} objects (${event.elapsedMs} ms)`);
       } else if (event.type === "planned") {
-        process.stderr.write(`plan: copy ${event.copy} (${formatBytes(event.bytesToCopy)}), delete ${event.delete}, unchanged ${event.skip}\n`);
-        bytesTotal = event.bytesToCopy;
-        bar.start(event.copy + event.delete, 0, { bytes: `0 B/${formatBytes(bytesTotal)}`, rate: "0" });
-        startedBar = true;
-      } else if (event.type === "progress" && startedBar) {
-        const seconds = Math.max((Date.now() - started) / 1000, 0.001);
-        bar.update(event.objectsDone, {
-          bytes: `${formatBytes(event.bytesDone)}/${formatBytes(bytesTotal)}`,
-          rate: (event.objectsDone / seconds).toFixed(0),
-        });
+        note(`plan: copy ${event.copy} (${formatBytes(event.bytesToCopy)}), delete ${event.delete}, unchanged ${event.skip}`);
+      } else if (event.type === "progress") {
+        display.update(event);
       } else if (event.type === "failure") {
-        process.stderr.write(`\nfailed ${event.action} ${JSON.stringify(event.key)}: ${event.code}\n`);
+        note(`failed ${event.action} ${JSON.stringify(event.key)}: ${event.code}`);
       }
     };
-    stopDisplay = () => {
-      if (startedBar) bar.stop();
-    };
+    stopDisplay = () => display.stop();
   }
 
   const controller = new AbortController();

@@ -1,0 +1,120 @@
+/**
+ * Kind: the refresh CLI (`npm run refresh -- run --only objects`) in-process against the emulator
+ * (real S3 and DynamoDB APIs, one emulated account as in the sandbox). The accounts are
+ * connected by a test `connect` that hands the CLI emulator clients, so what is checked is the
+ * CLI's own wiring: lock, confirmation flag, event lines, the terminal progress bar (a fake
+ * terminal stands in for stderr) and JSON output without a bar. The copy engine itself is
+ * covered by objects-sync.test.ts, the database half by refresh-database.test.ts.
+ */
+import { PassThrough } from "node:stream";
+import { CreateTableCommand, DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
+import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import type { EnvironmentConfig } from "../../environments/config";
+import { uploadsBucketName } from "../../environments/naming";
+import { environmentInputs, resolveEnvironment } from "../../environments/registry";
+import type { AccountClients } from "../../scripts/refresh/accounts";
+import { main, type CliDeps } from "../../scripts/refresh/cli";
+import { realClock } from "../../scripts/refresh/core";
+import { lockTableName } from "../../scripts/refresh/lock";
+import { createSyncClient } from "../../scripts/refresh/objects/client";
+import { clientConfig, startEmulator, type Emulator } from "../../scripts/sandbox/emulator";
+import { describeWithTools } from "../helpers/requirements";
+
+jest.setTimeout(90000);
+
+const ACCOUNT = "111111111111";
+const ENV = { TWINSTACK_SINGLE_ACCOUNT: ACCOUNT };
+
+function fakeTerminal(): NodeJS.WriteStream & { text: () => string } {
+  const stream = new PassThrough() as unknown as NodeJS.WriteStream & { text: () => string };
+  let written = "";
+  stream.on("data", (chunk: Buffer) => (written += chunk.toString("utf8")));
+  Object.assign(stream, { isTTY: true, columns: 120, rows: 40, text: () => written });
+  return stream;
+}
+
+describeWithTools("refresh CLI, objects half (emulator)", ["moto_server"], () => {
+  const inputs = environmentInputs(ENV);
+  const production = resolveEnvironment("production", inputs);
+  const staging = resolveEnvironment("staging", inputs);
+  let emulator: Emulator;
+  let s3: S3Client;
+  let dynamodb: DynamoDBClient;
+
+  beforeAll(async () => {
+    emulator = await startEmulator({ env: { MOTO_ACCOUNT_ID: ACCOUNT } });
+    s3 = new S3Client({ ...clientConfig(emulator), forcePathStyle: true });
+    dynamodb = new DynamoDBClient(clientConfig(emulator));
+    await dynamodb.send(
+      new CreateTableCommand({
+        TableName: lockTableName(staging),
+        AttributeDefinitions: [{ AttributeName: "LockID", AttributeType: "S" }],
+        KeySchema: [{ AttributeName: "LockID", KeyType: "HASH" }],
+        BillingMode: "PAY_PER_REQUEST",
+      }),
+    );
+    for (const bucket of [uploadsBucketName(production), uploadsBucketName(staging)]) await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  });
+
+  afterAll(async () => {
+    s3?.destroy();
+    dynamodb?.destroy();
+    await emulator?.stop();
+  });
+
+  function deps(lines: string[], progress?: NodeJS.WriteStream): CliDeps {
+    return {
+      clock: realClock,
+      out: (line) => lines.push(line),
+      err: (line) => lines.push(line),
+      isTTY: false,
+      ask: async () => "",
+      // The emulator's clients for whichever account is asked for (one account here).
+      connect: async (config: EnvironmentConfig) =>
+        ({ config, s3: createSyncClient({ ...clientConfig(emulator), maxSockets: 16 }), dynamodb: new DynamoDBClient(clientConfig(emulator)) }) as unknown as AccountClients,
+      env: ENV,
+      progress,
+    };
+  }
+
+  async function keys(bucket: string): Promise<string[]> {
+    return ((await s3.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents ?? []).map((object) => object.Key as string).sort();
+  }
+
+  test("GIVEN production uploads and a stale staging upload WHEN `run --only objects --yes` runs on a terminal THEN event lines print above a bar of objects, bytes, rate and ETA, staging mirrors production and the lock is released", async () => {
+    // GIVEN
+    for (const key of ["avatars/1.png", "avatars/2.png", "docs/terms.txt"]) {
+      await s3.send(new PutObjectCommand({ Bucket: uploadsBucketName(production), Key: key, Body: `body of ${key}` }));
+    }
+    await s3.send(new PutObjectCommand({ Bucket: uploadsBucketName(staging), Key: "stale.txt", Body: "old" }));
+    const lines: string[] = [];
+    const terminal = fakeTerminal();
+
+    // WHEN
+    const code = await main(["run", "--only", "objects", "--yes"], deps(lines, terminal));
+
+    // THEN: exit 0; event lines before the copying on stdout, those while the bar is up above it on the terminal
+    expect({ code, lines }).toMatchObject({ code: 0 });
+    const drawn = terminal.text();
+    const everything = `${lines.join("\n")}\n${drawn}`;
+    expect(lines.some((line) => /refresh\s+lock\s+done/.test(line))).toBe(true);
+    expect(everything).toMatch(/objects\s+sync-objects\s+done .*copied=3 .*deleted=1 .*failures=0/);
+    expect(everything).toMatch(/refresh\s+run\s+done/);
+    expect(drawn).toMatch(/objects \[[█░]+\] 4\/4 objects 100% \| \d+ B\/\d+ B \| \d+ obj\/s .*\/s \| ETA 0 s/);
+    // THEN: staging is production's mirror and nobody holds the lock
+    expect(await keys(uploadsBucketName(staging))).toEqual(await keys(uploadsBucketName(production)));
+    expect((await dynamodb.send(new ScanCommand({ TableName: lockTableName(staging) }))).Items ?? []).toEqual([]);
+  });
+
+  test("GIVEN --json WHEN the same run goes again (nothing to copy) THEN every stdout line is a JSON event and no bar is drawn", async () => {
+    const lines: string[] = [];
+    const terminal = fakeTerminal();
+
+    const code = await main(["run", "--only", "objects", "--yes", "--json"], deps(lines, terminal));
+
+    expect(code).toBe(0);
+    const events = lines.map((line) => JSON.parse(line) as { half?: string; step: string; state: string; identifiers?: Record<string, string> });
+    expect(events.find((event) => event.step === "sync-objects" && event.state === "done")?.identifiers).toMatchObject({ copied: "0", skipped: "3", deleted: "0" });
+    expect(terminal.text()).toBe("");
+  });
+});

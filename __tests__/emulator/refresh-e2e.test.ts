@@ -12,10 +12,11 @@
  *
  * GIVEN the account bootstrapped and staging + production applied, the staging pool seeded with
  * users, the stand-in database seeded with production-like rows,
- * WHEN the refresh CLI runs (in a child process, exactly as an operator runs it): `run`, `status`,
+ * WHEN the refresh CLI runs (in a child process, exactly as an operator runs it): `run` (database
+ * and objects in parallel under one lock), `status`,
  * a second `run --keep-old 1`, `rollback <id>`, `cleanup`,
  * THEN the exit codes and JSON events are right, RDS shows the expected clusters, instances,
- * tags and keys, and `terraform plan` of staging replaces neither the cluster nor its instances.
+ * tags and keys, staging's uploads bucket mirrors production's, and `terraform plan` of staging replaces neither the cluster nor its instances.
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -23,9 +24,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AdminCreateUserCommand, CognitoIdentityProviderClient, ListUsersCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { DescribeKeyCommand, KMSClient } from "@aws-sdk/client-kms";
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { DBCluster, DBInstance, DescribeDBClusterSnapshotsCommand, DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from "@aws-sdk/client-rds";
 import { Client } from "pg";
-import { bootstrapStackId, stackId } from "../../environments/naming";
+import { bootstrapStackId, stackId, uploadsBucketName } from "../../environments/naming";
 import { environmentInputs, resolveEnvironment } from "../../environments/registry";
 import { PlanJson, StackRunner } from "../../scripts/lib/deploy";
 import { REPO_ROOT, synthesizeTo } from "../../scripts/lib/synth";
@@ -57,7 +59,7 @@ async function timed<T>(phase: string, action: () => Promise<T>): Promise<T> {
   }
 }
 
-describeWithTools("database refresh end to end against the emulator (single-account sandbox topology)", ["terraform", "provider-mirror", "moto_server", "postgresql"], () => {
+describeWithTools("refresh end to end against the emulator (single-account sandbox topology)", ["terraform", "provider-mirror", "moto_server", "postgresql"], () => {
   const inputs = environmentInputs({ TWINSTACK_SINGLE_ACCOUNT: ACCOUNT });
   const staging = resolveEnvironment("staging", inputs);
   const production = resolveEnvironment("production", inputs);
@@ -70,6 +72,7 @@ describeWithTools("database refresh end to end against the emulator (single-acco
   let env: NodeJS.ProcessEnv;
   let stagingRunner: StackRunner;
   let rds: RDSClient;
+  let s3: S3Client;
   let stagingKeyArn: string;
   const stagingSubs: Record<string, string> = {};
   let firstRun: CliResult;
@@ -158,6 +161,7 @@ describeWithTools("database refresh end to end against the emulator (single-acco
 
     const credentials = await assumeRoleCredentials(emulator.endpoint, staging.deployRoleArn as string);
     rds = new RDSClient(clientConfig(emulator, credentials));
+    s3 = new S3Client({ ...clientConfig(emulator, credentials), forcePathStyle: true });
     const key = await new KMSClient(clientConfig(emulator, credentials)).send(new DescribeKeyCommand({ KeyId: `alias/${live}-database` }));
     stagingKeyArn = key.KeyMetadata?.Arn as string;
     const outputs = await stagingRunner.outputs();
@@ -165,6 +169,7 @@ describeWithTools("database refresh end to end against the emulator (single-acco
   }, 10 * 60_000);
 
   afterAll(async () => {
+    s3?.destroy();
     await emulator?.stop();
     await pg?.stop();
     rmSync(work, { recursive: true, force: true });
@@ -213,12 +218,35 @@ describeWithTools("database refresh end to end against the emulator (single-acco
     }
   }
 
-  test("run: every step done, staging restored from the refresh's snapshot under Terraform's identifiers, old cluster deleted", async () => {
+  /** key → "content-type size body" of every object in a bucket. */
+  async function bucketContents(bucket: string): Promise<Record<string, string>> {
+    const listed = (await s3.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents ?? [];
+    const entries = await Promise.all(
+      listed.map(async ({ Key }) => {
+        const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key }));
+        return [Key as string, `${object.ContentType} ${object.ContentLength} ${await object.Body?.transformToString()}`] as const;
+      }),
+    );
+    return Object.fromEntries(entries);
+  }
+
+  test("run (both halves in parallel, one lock): staging restored from the refresh's snapshot under Terraform's identifiers, old cluster deleted; uploads mirrored", async () => {
     // GIVEN staging's Terraform-created cluster
     const before = (await clusters()).find((c) => c.DBClusterIdentifier === live) as DBCluster;
     expect(before).toBeDefined();
-    // WHEN
-    firstRun = await timed("refresh run (keep-old 0)", () => cli(["run", ...common, ...pgArgs(), "--only", "database", "--yes"]));
+    // and production's uploads (nested, a space, a content type) next to a stale staging upload
+    const productionUploads = uploadsBucketName(production);
+    const stagingUploads = uploadsBucketName(staging);
+    for (const [key, body, contentType] of [
+      ["avatars/1.png", "png-1", "image/png"],
+      ["avatars/2 copy.png", "png-2", "image/png"],
+      ["docs/terms.txt", "terms", "text/plain"],
+    ]) {
+      await s3.send(new PutObjectCommand({ Bucket: productionUploads, Key: key, Body: body, ContentType: contentType }));
+    }
+    await s3.send(new PutObjectCommand({ Bucket: stagingUploads, Key: "stale/left-over.txt", Body: "old", ContentType: "text/plain" }));
+    // WHEN the operator runs both halves (no --only)
+    firstRun = await timed("refresh run (keep-old 0)", () => cli(["run", ...common, ...pgArgs(), "--yes"]));
     // THEN
     expectSuccess(firstRun);
     console.log(`first run, seconds per step: ${JSON.stringify(stepSeconds(firstRun))}`);
@@ -243,6 +271,17 @@ describeWithTools("database refresh end to end against the emulator (single-acco
     });
     expect(firstRun.events.some((e) => e.half === "database" && e.state === "failed")).toBe(false);
     expect(firstRun.events.at(-1)).toMatchObject({ half: "refresh", step: "run", state: "done" });
+    // The objects half ran alongside (started before the database half finished) and mirrored the uploads.
+    const objectsStarted = firstRun.events.findIndex((e) => e.half === "objects" && e.step === "sync-objects" && e.state === "started");
+    const databaseFinished = firstRun.events.findIndex((e) => e.half === "database" && e.step === "prune-snapshots" && e.state === "done");
+    expect(objectsStarted).toBeGreaterThanOrEqual(0);
+    expect(objectsStarted).toBeLessThan(databaseFinished);
+    expect(firstRun.events.filter((e) => e.half === "objects" && e.step === "sync-objects").at(-1)).toMatchObject({
+      state: "done",
+      identifiers: { copied: "3", deleted: "1", failures: "0" },
+    });
+    expect(await bucketContents(stagingUploads)).toEqual(await bucketContents(productionUploads));
+    expect(Object.keys(await bucketContents(stagingUploads)).sort()).toEqual(["avatars/1.png", "avatars/2 copy.png", "docs/terms.txt"]);
 
     const after = await clusters();
     const cluster = after.find((c) => c.DBClusterIdentifier === live) as DBCluster;

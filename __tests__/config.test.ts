@@ -53,6 +53,18 @@ describe("environment validation", () => {
     );
   });
 
+  test("GIVEN no refresh settings WHEN validated THEN the objects mirror is the whole bucket, exact (delete on), 64 copies at a time", () => {
+    expect(resolveEnvironment("staging").refresh.objects).toEqual({ include: [], exclude: [], delete: true, concurrency: 64 });
+  });
+
+  test("refresh.objects settings out of range or empty are refused, naming the field", () => {
+    const bad = { ...staging, refresh: { objects: { concurrency: 0, include: [""] } } };
+    expect(synthError({ staging: bad, production })).toBe(
+      "environments/staging: refresh.objects.include.0 (\"\") must not be empty (leave the list empty to take the whole bucket)\n" +
+        "environments/staging: refresh.objects.concurrency (0) must be ≥ 1",
+    );
+  });
+
   test("a 13-digit account id is refused", () => {
     const bad = { ...staging, accountId: "1234567890123" };
     expect(synthError({ staging: bad, production })).toBe(`environments/staging: accountId ("1234567890123") must be a 12-digit AWS account id`);

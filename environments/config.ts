@@ -152,6 +152,25 @@ const AlertsSchema = z.strictObject({
   databaseCpuPercent: z.number().gt(0).max(100).default(80),
 });
 
+const keyPrefix = z.string().min(1, "must not be empty (leave the list empty to take the whole bucket)");
+
+const RefreshObjectsSchema = z.strictObject({
+  /** Only keys under these prefixes are copied or deleted (default: the whole bucket). */
+  include: z.array(keyPrefix).default([]),
+  /** Keys under these prefixes are left alone in both buckets (wins over include). */
+  exclude: z.array(keyPrefix).default([]),
+  /** Delete this environment's keys that the source no longer has: an exact mirror. */
+  delete: z.boolean().default(true),
+  /** Concurrent server-side copies. */
+  concurrency: z.number().int().min(1, "must be ≥ 1").max(1024, "must be ≤ 1024").default(64),
+});
+
+/** How this environment is refreshed when it is a refresh's target. */
+const RefreshSchema = z.strictObject({
+  /** The uploads bucket's mirror of the source's (`npm run refresh`, objects half); flags override. */
+  objects: RefreshObjectsSchema.prefault({}),
+});
+
 const PolicySuppressionSchema = z.strictObject({
   /** Rule id, e.g. `TS-CF-002`. */
   rule: z.string().regex(/^TS-[A-Z0-9]+-\d{3}$/, "must be a rule id like TS-CF-002"),
@@ -203,6 +222,8 @@ export const EnvironmentConfigSchema = z
     users: z.array(UserSchema).default([]),
     /** Alarm recipients and thresholds. */
     alerts: AlertsSchema.prefault({}),
+    /** How this environment is refreshed when it is a refresh's target. */
+    refresh: RefreshSchema.prefault({}),
     /** Accepted policy findings, each with a written reason. */
     policySuppressions: z.array(PolicySuppressionSchema).default([]),
     /** Inputs to environment-dependent policy rules. */

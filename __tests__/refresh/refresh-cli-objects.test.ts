@@ -117,4 +117,36 @@ describeWithTools("refresh CLI, objects half (emulator)", ["moto_server"], () =>
     expect(events.find((event) => event.step === "sync-objects" && event.state === "done")?.identifiers).toMatchObject({ copied: "0", skipped: "3", deleted: "0" });
     expect(terminal.text()).toBe("");
   });
+
+  test("GIVEN --exclude and --no-delete WHEN a run goes THEN excluded keys are neither copied nor deleted and extra staging keys stay", async () => {
+    // GIVEN a new production upload under an excluded prefix and one outside it, and an extra staging key
+    await s3.send(new PutObjectCommand({ Bucket: uploadsBucketName(production), Key: "private/report.pdf", Body: "internal" }));
+    await s3.send(new PutObjectCommand({ Bucket: uploadsBucketName(production), Key: "avatars/3.png", Body: "three" }));
+    await s3.send(new PutObjectCommand({ Bucket: uploadsBucketName(staging), Key: "qa/fixture.json", Body: "{}" }));
+    const lines: string[] = [];
+
+    // WHEN
+    const code = await main(["run", "--only", "objects", "--yes", "--json", "--exclude", "private/", "--no-delete", "--concurrency", "4"], deps(lines));
+
+    // THEN
+    expect(code).toBe(0);
+    const done = lines.map((line) => JSON.parse(line) as { step: string; state: string; identifiers?: Record<string, string> }).find((event) => event.step === "sync-objects" && event.state === "done");
+    expect(done?.identifiers).toMatchObject({ copied: "1", deleted: "0", failures: "0" });
+    expect(await keys(uploadsBucketName(staging))).toEqual(["avatars/1.png", "avatars/2.png", "avatars/3.png", "docs/terms.txt", "qa/fixture.json"]);
+  });
+
+  test("GIVEN a bad --concurrency or an empty --include WHEN run THEN it is refused (exit 2) naming the flag, and nothing is copied", async () => {
+    const before = await keys(uploadsBucketName(staging));
+    for (const [args, message] of [
+      [["--concurrency", "0"], /--concurrency \("0"\) must be a number ≥ 1/],
+      [["--concurrency", "2.5"], /--concurrency \("2.5"\) must be a whole number from 1 to 1024/],
+      [["--include", ""], /a prefix must not be empty/],
+    ] as const) {
+      const lines: string[] = [];
+      const code = await main(["run", "--only", "objects", "--yes", ...args], deps(lines));
+      expect({ args, code }).toEqual({ args, code: 2 });
+      expect(lines.join("\n")).toMatch(message);
+    }
+    expect(await keys(uploadsBucketName(staging))).toEqual(before);
+  });
 });

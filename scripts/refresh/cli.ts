@@ -1,11 +1,12 @@
 /**
- * `npm run refresh -- <command>`: refresh staging's database from production.
+ * `npm run refresh -- <command>`: refresh staging from production — the database (snapshot,
+ * share, restore aside, scrub, swap) and the uploads bucket (server-side mirror), in parallel.
  * plan | run | status | resume | rollback | cleanup. Exit codes: 0 done, 1 failed (staging
  * left working), 2 refused or bad usage. `--json`: one JSON event per line.
  */
 import { createInterface } from "node:readline/promises";
 import { userInfo } from "node:os";
-import { Command, CommanderError, Option } from "commander";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import type { EnvironmentConfig } from "../../environments/config";
 import { environmentInputs, resolveEnvironment } from "../../environments/registry";
 import { AccountClients, ConnectOptions, connectAccount } from "./accounts";
@@ -54,6 +55,10 @@ interface CommonOptions {
   pgPort: string;
   pgUser: string;
   only?: string;
+  include?: string[];
+  exclude?: string[];
+  delete?: boolean;
+  concurrency?: string;
   yes?: boolean;
   olderThan?: string;
   pollSeconds?: string;
@@ -65,6 +70,11 @@ function withCommon(command: Command): Command {
     .option("--to <env>", "target environment", "staging")
     .option("--json", "one JSON event per line")
     .option("--only <half>", "one half: database or objects (default both, in parallel)")
+    .option("--include <prefix>", "objects: only keys under this prefix (repeatable; default: the target's refresh.objects.include, else all)", collect)
+    .option("--exclude <prefix>", "objects: leave keys under this prefix alone (repeatable; default: refresh.objects.exclude)", collect)
+    .option("--delete", "objects: delete target keys the source no longer has (default: refresh.objects.delete, true)")
+    .option("--no-delete", "objects: keep target keys the source no longer has")
+    .option("--concurrency <n>", "objects: concurrent copies (default: refresh.objects.concurrency, 64)")
     .option("--source-profile <name>", "named AWS profile for the source account (instead of assuming deployRoleArn)")
     .option("--target-profile <name>", "named AWS profile for the target account (instead of assuming deployRoleArn)")
     .option("--no-assume-role", "use the caller's credentials as they are (single-account sandbox)")
@@ -78,6 +88,11 @@ function withCommon(command: Command): Command {
     .option("--pg-port <port>", "postgres executor: port", "5432")
     .option("--pg-user <user>", "postgres executor: user", "twinstack_admin")
     .addOption(new Option("--poll-seconds <s>", "first delay between polls of a waiting step (default 15, growing to 4×; the swap polls at most every 2 s)").hideHelp());
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  if (value === "") throw new InvalidArgumentError("a prefix must not be empty");
+  return [...(previous ?? []), value];
 }
 
 function number(value: string, flag: string, min = 0): number {
@@ -150,9 +165,19 @@ async function openSession(options: CommonOptions, deps: CliDeps): Promise<Sessi
     pollMs: pollMs(options.pollSeconds),
   });
   // Objects are copied server-side with the target's credentials (the source bucket policy grants its refresh role reads).
+  // Scope and pace: the target's refresh.objects settings, each overridden by its flag.
+  const settings = target.refresh.objects;
+  const concurrency = options.concurrency === undefined ? settings.concurrency : number(options.concurrency, "--concurrency", 1);
+  if (!Number.isInteger(concurrency) || concurrency > 1024) throw new RefusedError(`--concurrency (${JSON.stringify(options.concurrency)}) must be a whole number from 1 to 1024`);
   const objects = new ObjectsHalf({
     source: { client: targetClients.s3, bucket: uploadsBucketName(source) },
     destination: { client: targetClients.s3, bucket: uploadsBucketName(target) },
+    sync: {
+      include: options.include ?? settings.include,
+      exclude: options.exclude ?? settings.exclude,
+      delete: options.delete ?? settings.delete,
+      concurrency,
+    },
     events,
     onProgress: display ? (progress) => display.update(progress) : undefined,
   });
@@ -180,7 +205,9 @@ async function confirm(options: CommonOptions, deps: CliDeps, target: string): P
 export async function main(argv: string[], deps: CliDeps): Promise<number> {
   let code = 0;
   const program = new Command("refresh")
-    .description("Refresh a target environment's database from a source (default production → staging): snapshot, share, restore aside, scrub, swap names.")
+    .description(
+      "Refresh a target environment from a source (default production → staging), under one lock: the database (snapshot, share, restore aside, scrub, swap names) and the uploads bucket (server-side mirror), in parallel.",
+    )
     .exitOverride()
     .configureOutput({ writeOut: (s) => deps.out(s.trimEnd()), writeErr: (s) => deps.err(s.trimEnd()) })
     .showHelpAfterError();

@@ -1,12 +1,13 @@
 /**
- * Emulator tests (moto_server on loopback): the launcher's performance patches (P1-P3 in
+ * Emulator tests (moto_server on loopback): the launcher's performance patches (P1-P4 in
  * scripts/sandbox/moto_launcher.py) change how much CPU the server spends per request, never
  * what it answers. An emulator (not aws-sdk-client-mock) because the point is the emulator's
  * own answers. The calls go through boto3 in the Python that runs the emulator (moto depends on
  * boto3), so one script can drive both servers the same way and compare what comes back.
  */
 import { execFile } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
+import { get as httpGet } from "node:http";
 import { resolve } from "node:path";
 import { promisify } from "node:util";
 import { emulatorAvailability, emulatorProcessEnv, startEmulator, type Emulator } from "../../scripts/sandbox/emulator";
@@ -117,7 +118,7 @@ describeWithTools("moto launcher: performance patches", ["moto_server"], () => {
     const [patched, plain] = await Promise.all([scenario(withPatches), scenario(withoutPatches)]);
 
     // THEN: one server ran the patches and the other did not
-    expect(readFileSync(withPatches.logFile, "utf8")).toMatch(/applied 3 performance patches/);
+    expect(readFileSync(withPatches.logFile, "utf8")).toMatch(/applied 4 performance patches/);
     expect(readFileSync(withoutPatches.logFile, "utf8")).not.toMatch(/performance patches/);
     // and the scenario did exercise real answers (not a run of errors), and they match one by one
     expect(Object.keys(plain)).toHaveLength(21);
@@ -174,5 +175,41 @@ describeWithTools("moto launcher: performance patches", ["moto_server"], () => {
     expect(result.before).toEqual(expect.arrayContaining(["s3", "rds", "sts", "kms"]));
     expect(result.first).toEqual(result.before);
     expect(result.again).toEqual(result.before);
+  });
+
+  test("GIVEN the request-thread pool (P4) WHEN 300 connections arrive at once, more than its 128 threads THEN every request is answered and the server's threads stay bounded", async () => {
+    // GIVEN a bucket to list (unsigned requests: the emulator does not check signatures)
+    const put = await fetch(`${withPatches.endpoint}/pool-check`, { method: "PUT" });
+    expect(put.status).toBe(200);
+    let peakThreads = 0;
+    const threads = (): number => {
+      try {
+        return readdirSync(`/proc/${withPatches.pid}/task`).length;
+      } catch {
+        return 0; // not Linux: only the answers are checked
+      }
+    };
+    const sampler = setInterval(() => (peakThreads = Math.max(peakThreads, threads())), 20);
+
+    // WHEN: 300 separate connections at once
+    const statuses = await Promise.all(
+      Array.from({ length: 300 }, () =>
+        new Promise<number>((resolve, reject) => {
+          const request = httpGet(`${withPatches.endpoint}/pool-check?list-type=2`, { agent: false }, (response) => {
+            response.resume();
+            response.on("end", () => resolve(response.statusCode ?? 0));
+          });
+          request.on("error", reject);
+        }),
+      ),
+    );
+    clearInterval(sampler);
+
+    // THEN
+    expect(statuses.filter((status) => status !== 200)).toEqual([]);
+    if (process.platform === "linux") {
+      expect(peakThreads).toBeGreaterThan(0);
+      expect(peakThreads).toBeLessThanOrEqual(128 + 8); // the pool, the main thread and a few of Python's own
+    }
   });
 });

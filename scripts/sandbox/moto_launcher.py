@@ -21,12 +21,12 @@ headers policies, ...) are deliberately NOT added here; they are covered by aws-
 contract tests. Every patch is shown by a test (see above): the defect on
 plain moto (``--no-patches``), AWS's behaviour with the patch.
 
-Performance (P1-P3, no change in any answer; __tests__/sandbox/moto-performance.test.ts sends the
+Performance (P1-P4, no change in any answer; __tests__/sandbox/moto-performance.test.ts sends the
 same calls to moto with and without them and compares): per-request work moto repeats for
 nothing (re-listing its package folder, re-parsing stored timestamps, recomputing attribute
-aliases). The emulator shares this 2-core machine with the clients it serves, so its CPU is part
-of every sandbox, test and benchmark figure: on 2,000 CopyObject calls it goes from ~6.8 s to
-~4.3 s of server CPU (`npm run bench:sync`, "emulator CPU s" column).
+aliases, a new thread per request). The emulator shares this 2-core machine with the clients it
+serves, so its CPU is part of every sandbox, test and benchmark figure: on 2,000 CopyObject calls
+it goes from ~6.8 s to ~4.0 s of server CPU (`npm run bench:sync`, "emulator CPU s" column).
 
 Usage (scripts/sandbox/emulator.ts runs this for you):
     <python that runs moto_server> scripts/sandbox/moto_launcher.py [--no-patches]
@@ -383,7 +383,7 @@ def patch_cognito_deletion_protection() -> None:
 # is part of every figure the sandbox, the tests and `npm run bench:sync` measure. These patches
 # remove per-request work moto repeats for nothing; what a client sees is byte-for-byte the same
 # (shown by __tests__/sandbox/moto-performance.test.ts, which compares responses with and
-# without them). Profiled on 2,000 CopyObject calls: together about a third of the server's CPU.
+# without them). Measured on 2,000 CopyObject calls: together about 40% of the server's CPU.
 
 
 def perf_cache_module_list() -> None:
@@ -457,7 +457,44 @@ def perf_cache_attribute_aliases() -> None:
         picker_class.get_possible_keys = get_possible_keys
 
 
-PERFORMANCE_PATCHES = [perf_cache_module_list, perf_cache_timestamp_strings, perf_cache_attribute_aliases]
+def perf_pooled_request_threads() -> None:
+    """P4: werkzeug starts a new thread for every request (it closes every connection).
+
+    ``ThreadedWSGIServer`` (``socketserver.ThreadingMixIn``) creates, starts and discards one
+    daemon thread per connection, and werkzeug answers each request with ``Connection: close``,
+    so every request pays for a thread. Hand connections to a fixed set of daemon threads
+    instead; each one still runs ``process_request_thread`` (handle, report errors, close) for
+    one connection at a time, exactly as before. 128 workers: more than the connections all the
+    clients here have open at once (the object sync's 64 copies, Terraform's 10 per apply);
+    beyond that, a connection waits for a free worker instead of getting a new thread. No
+    handler here waits on another request, so waiting cannot deadlock.
+    """
+    import queue
+    import threading
+
+    from werkzeug.serving import ThreadedWSGIServer
+
+    workers = 128
+    pending: "queue.SimpleQueue[tuple[Any, Any, Any]]" = queue.SimpleQueue()
+    started: list[threading.Thread] = []
+
+    def work() -> None:
+        while True:
+            server, request, client_address = pending.get()
+            server.process_request_thread(request, client_address)
+
+    def process_request(self: Any, request: Any, client_address: Any) -> None:
+        if not started:
+            for index in range(workers):
+                thread = threading.Thread(target=work, name=f"moto-request-{index}", daemon=True)
+                thread.start()
+                started.append(thread)
+        pending.put((self, request, client_address))
+
+    ThreadedWSGIServer.process_request = process_request
+
+
+PERFORMANCE_PATCHES = [perf_cache_module_list, perf_cache_timestamp_strings, perf_cache_attribute_aliases, perf_pooled_request_threads]
 
 
 PATCHES = [

@@ -132,7 +132,11 @@ async function openSession(options: CommonOptions, deps: CliDeps): Promise<Sessi
   const display = !options.json && deps.progress?.isTTY ? terminalProgress(deps.progress) : undefined;
   // Every line is masked: bucket names and ARNs carry account ids.
   const print = (line: string): void => (display ? display.log(line, deps.out) : deps.out(line));
-  const events = new EventLog(deps.clock, (event) => print(maskAccounts(options.json ? JSON.stringify(event) : formatEvent(event))));
+  const events = new EventLog(deps.clock, (event) => {
+    print(maskAccounts(options.json ? JSON.stringify(event) : formatEvent(event)));
+    // The objects half is over: its bar ends here, the database half's lines go on below it.
+    if (event.half === "objects" && ["done", "failed", "refused"].includes(event.state)) display?.stop();
+  });
   // TWINSTACK_SINGLE_ACCOUNT (the sandbox) moves every environment into one account, as synthesis does.
   const source = resolveEnvironment(options.from, environmentInputs(deps.env));
   const target = resolveEnvironment(options.to, environmentInputs(deps.env));

@@ -481,7 +481,10 @@ def perf_pooled_request_threads() -> None:
     def work() -> None:
         while True:
             server, request, client_address = pending.get()
-            server.process_request_thread(request, client_address)
+            try:
+                server.process_request_thread(request, client_address)  # handles, reports, closes
+            except BaseException:  # noqa: BLE001 - a worker must outlive any one request
+                pass
 
     def process_request(self: Any, request: Any, client_address: Any) -> None:
         if not started:

@@ -70,11 +70,6 @@ function withCommon(command: Command): Command {
     .option("--to <env>", "target environment", "staging")
     .option("--json", "one JSON event per line")
     .option("--only <half>", "one half: database or objects (default both, in parallel)")
-    .option("--include <prefix>", "objects: only keys under this prefix (repeatable; default: the target's refresh.objects.include, else all)", collect)
-    .option("--exclude <prefix>", "objects: leave keys under this prefix alone (repeatable; default: refresh.objects.exclude)", collect)
-    .option("--delete", "objects: delete target keys the source no longer has (default: refresh.objects.delete, true)")
-    .option("--no-delete", "objects: keep target keys the source no longer has")
-    .option("--concurrency <n>", "objects: concurrent copies (default: refresh.objects.concurrency, 64)")
     .option("--source-profile <name>", "named AWS profile for the source account (instead of assuming deployRoleArn)")
     .option("--target-profile <name>", "named AWS profile for the target account (instead of assuming deployRoleArn)")
     .option("--no-assume-role", "use the caller's credentials as they are (single-account sandbox)")
@@ -88,6 +83,16 @@ function withCommon(command: Command): Command {
     .option("--pg-port <port>", "postgres executor: port", "5432")
     .option("--pg-user <user>", "postgres executor: user", "twinstack_admin")
     .addOption(new Option("--poll-seconds <s>", "first delay between polls of a waiting step (default 15, growing to 4×; the swap polls at most every 2 s)").hideHelp());
+}
+
+/** The objects half's scope and pace (plan, run, resume): flags over the target's refresh.objects. */
+function withObjectOptions(command: Command): Command {
+  return command
+    .option("--include <prefix>", "objects: only keys under this prefix (repeatable; default: the target's refresh.objects.include, else all)", collect)
+    .option("--exclude <prefix>", "objects: leave keys under this prefix alone (repeatable; default: refresh.objects.exclude)", collect)
+    .option("--delete", "objects: delete target keys the source no longer has (default: refresh.objects.delete, true)")
+    .option("--no-delete", "objects: keep target keys the source no longer has")
+    .option("--concurrency <n>", "objects: concurrent copies (default: refresh.objects.concurrency, 64)");
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -227,7 +232,7 @@ export async function main(argv: string[], deps: CliDeps): Promise<number> {
     }
   };
 
-  withCommon(program.command("plan").description("read-only preflight: checks and the steps a run would take")).action(
+  withObjectOptions(withCommon(program.command("plan").description("read-only preflight: checks and the steps a run would take"))).action(
     guard(async (options: CommonOptions) => {
       selectHalves(options.only);
       const session = await openSession(options, deps);
@@ -245,7 +250,7 @@ export async function main(argv: string[], deps: CliDeps): Promise<number> {
     }),
   );
 
-  withCommon(program.command("run").description("run a refresh (asks to type the target's name unless --yes)"))
+  withObjectOptions(withCommon(program.command("run").description("run a refresh (asks to type the target's name unless --yes)")))
     .option("--yes", "do not ask for confirmation (required when stdin is not a terminal)")
     .action(
       guard(async (options: CommonOptions) => {
@@ -264,7 +269,7 @@ export async function main(argv: string[], deps: CliDeps): Promise<number> {
       }),
     );
 
-  withCommon(program.command("resume").argument("<refresh-id>").description("continue a refresh from what AWS shows")).action(
+  withObjectOptions(withCommon(program.command("resume").argument("<refresh-id>").description("continue a refresh from what AWS shows"))).action(
     guard(async (id: string, options: CommonOptions) => {
       const refreshId = assertRefreshId(id);
       const session = await openSession(options, deps);

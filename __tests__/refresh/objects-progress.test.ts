@@ -3,17 +3,8 @@
  * (objects and bytes done/total, rate, ETA) and how it shares the terminal with event lines.
  * A fake terminal stream stands in for stderr.
  */
-import { PassThrough } from "node:stream";
 import { progressLine, terminalProgress } from "../../scripts/refresh/objects/progress";
-
-/** A writable that says it is a 100-column terminal and keeps what was written. */
-function fakeTerminal(): NodeJS.WriteStream & { text: () => string } {
-  const stream = new PassThrough() as unknown as NodeJS.WriteStream & { text: () => string };
-  let written = "";
-  stream.on("data", (chunk: Buffer) => (written += chunk.toString("utf8")));
-  Object.assign(stream, { isTTY: true, columns: 100, rows: 40, text: () => written });
-  return stream;
-}
+import { fakeTerminal } from "../helpers/terminal";
 
 describe("object sync progress display", () => {
   test("GIVEN 1,500 of 2,000 objects done in 3 s WHEN the line is drawn THEN it shows counts, percent, bytes, rates and ETA", () => {

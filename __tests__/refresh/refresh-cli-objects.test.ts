@@ -6,7 +6,6 @@
  * terminal stands in for stderr) and JSON output without a bar. The copy engine itself is
  * covered by objects-sync.test.ts, the database half by refresh-database.test.ts.
  */
-import { PassThrough } from "node:stream";
 import { CreateTableCommand, DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { EnvironmentConfig } from "../../environments/config";
@@ -19,19 +18,12 @@ import { lockTableName } from "../../scripts/refresh/lock";
 import { createSyncClient } from "../../scripts/refresh/objects/client";
 import { clientConfig, startEmulator, type Emulator } from "../../scripts/sandbox/emulator";
 import { describeWithTools } from "../helpers/requirements";
+import { fakeTerminal } from "../helpers/terminal";
 
 jest.setTimeout(90000);
 
 const ACCOUNT = "111111111111";
 const ENV = { TWINSTACK_SINGLE_ACCOUNT: ACCOUNT };
-
-function fakeTerminal(): NodeJS.WriteStream & { text: () => string } {
-  const stream = new PassThrough() as unknown as NodeJS.WriteStream & { text: () => string };
-  let written = "";
-  stream.on("data", (chunk: Buffer) => (written += chunk.toString("utf8")));
-  Object.assign(stream, { isTTY: true, columns: 120, rows: 40, text: () => written });
-  return stream;
-}
 
 describeWithTools("refresh CLI, objects half (emulator)", ["moto_server"], () => {
   const inputs = environmentInputs(ENV);
@@ -88,7 +80,7 @@ describeWithTools("refresh CLI, objects half (emulator)", ["moto_server"], () =>
     }
     await s3.send(new PutObjectCommand({ Bucket: uploadsBucketName(staging), Key: "stale.txt", Body: "old" }));
     const lines: string[] = [];
-    const terminal = fakeTerminal();
+    const terminal = fakeTerminal(120);
 
     // WHEN
     const code = await main(["run", "--only", "objects", "--yes"], deps(lines, terminal));
@@ -110,7 +102,7 @@ describeWithTools("refresh CLI, objects half (emulator)", ["moto_server"], () =>
 
   test("GIVEN --json WHEN the same run goes again (nothing to copy) THEN every stdout line is a JSON event and no bar is drawn", async () => {
     const lines: string[] = [];
-    const terminal = fakeTerminal();
+    const terminal = fakeTerminal(120);
 
     const code = await main(["run", "--only", "objects", "--yes", "--json"], deps(lines, terminal));
 

@@ -19,6 +19,11 @@ jest.setTimeout(120000);
 const run = promisify(execFile);
 const LAUNCHER_DIR = resolve(__dirname, "..", "..", "scripts", "sandbox");
 
+/** Python with the launcher importable (its patches not applied yet), then `lines`. */
+function withLauncher(lines: string[]): string {
+  return ["import json, sys", `sys.path.insert(0, ${JSON.stringify(LAUNCHER_DIR)})`, "import moto_launcher", ...lines].join("\n");
+}
+
 async function python(script: string, env: NodeJS.ProcessEnv = process.env): Promise<unknown> {
   const interpreter = emulatorAvailability().python as string;
   const { stdout } = await run(interpreter, ["-c", script], { env, timeout: 90000, maxBuffer: 16 * 1024 * 1024 });
@@ -134,10 +139,7 @@ describeWithTools("moto launcher: performance patches", ["moto_server"], () => {
   test("GIVEN the timestamp cache (P2) WHEN a stored time is converted again, in every format THEN the text is what moto's own conversion gives", async () => {
     // GIVEN: moto's serializer untouched, then patched, in one Python process
     const result = (await python(
-      [
-        "import json, sys",
-        `sys.path.insert(0, ${JSON.stringify(LAUNCHER_DIR)})`,
-        "import moto_launcher",
+      withLauncher([
         "from moto.core.serialize import TimestampSerializer",
         "values = ['2026-11-22T01:02:03.000Z', '2026-11-22T01:02:03Z', '2026-11-22T01:02:03.456789+00:00', 'Sun, 22 Nov 2026 01:02:03 GMT', 1795741323, 1795741323.5]",
         "formats = ['iso8601', 'rfc822', 'unixtimestamp', 'ISO8601']",
@@ -149,7 +151,7 @@ describeWithTools("moto launcher: performance patches", ["moto_server"], () => {
         // WHEN: converted twice (a miss, then hits)
         "first, again = convert(), convert()",
         "print(json.dumps({'before': before, 'first': first, 'again': again}))",
-      ].join("\n"),
+      ]),
     )) as { before: unknown[][]; first: unknown[][]; again: unknown[][] };
 
     // THEN
@@ -161,15 +163,12 @@ describeWithTools("moto launcher: performance patches", ["moto_server"], () => {
 
   test("GIVEN the module-list cache (P1) WHEN asked after patching THEN it lists the same service folders, every time", async () => {
     const result = (await python(
-      [
-        "import json, sys",
-        `sys.path.insert(0, ${JSON.stringify(LAUNCHER_DIR)})`,
-        "import moto_launcher",
+      withLauncher([
         "from moto import backends",
         "before = list(backends.list_of_moto_modules())",
         "moto_launcher.perf_cache_module_list()",
         "print(json.dumps({'before': before, 'first': list(backends.list_of_moto_modules()), 'again': list(backends.list_of_moto_modules())}))",
-      ].join("\n"),
+      ]),
     )) as { before: string[]; first: string[]; again: string[] };
 
     expect(result.before).toEqual(expect.arrayContaining(["s3", "rds", "sts", "kms"]));

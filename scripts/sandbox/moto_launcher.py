@@ -405,7 +405,7 @@ def perf_cache_timestamp_strings() -> None:
     moto keeps e.g. an object's LastModified as a string and ``TimestampSerializer`` parses it
     (``parse_to_aware_datetime``) each time it is serialized: three per CopyObject/PutObject
     answer, one per key in a listing. The result depends only on the string and the format:
-    remember the last 65,536.
+    remember it (up to 65,536 entries, then start over).
     """
     from moto.core.serialize import TimestampSerializer
 

@@ -148,6 +148,10 @@ async function openSession(options: CommonOptions, deps: CliDeps): Promise<Sessi
   // Refuse a protected target before any credentials are used.
   if (target.protected) throw new RefusedError(`environments/${target.name} is protected: it is never a refresh target`);
   if (source.name === target.name) throw new RefusedError("--from and --to name the same environment");
+  // The objects half's scope and pace: the target's refresh.objects settings, each overridden by its flag (checked before any credentials are used).
+  const settings = target.refresh.objects;
+  const concurrency = options.concurrency === undefined ? settings.concurrency : number(options.concurrency, "--concurrency", 1);
+  if (!Number.isInteger(concurrency) || concurrency > 1024) throw new RefusedError(`--concurrency (${JSON.stringify(options.concurrency)}) must be a whole number from 1 to 1024`);
   const sourceClients = await deps.connect(source, { clock: deps.clock, profile: options.sourceProfile, noAssumeRole: !options.assumeRole });
   const targetClients = await deps.connect(target, { clock: deps.clock, profile: options.targetProfile, noAssumeRole: !options.assumeRole });
   events.emit({ half: "refresh", step: "accounts", state: "done", identifiers: { source: maskAccounts(source.accountId), target: maskAccounts(target.accountId) } });
@@ -174,10 +178,6 @@ async function openSession(options: CommonOptions, deps: CliDeps): Promise<Sessi
     pollMs: pollMs(options.pollSeconds),
   });
   // Objects are copied server-side with the target's credentials (the source bucket policy grants its refresh role reads).
-  // Scope and pace: the target's refresh.objects settings, each overridden by its flag.
-  const settings = target.refresh.objects;
-  const concurrency = options.concurrency === undefined ? settings.concurrency : number(options.concurrency, "--concurrency", 1);
-  if (!Number.isInteger(concurrency) || concurrency > 1024) throw new RefusedError(`--concurrency (${JSON.stringify(options.concurrency)}) must be a whole number from 1 to 1024`);
   const objects = new ObjectsHalf({
     source: { client: targetClients.s3, bucket: uploadsBucketName(source) },
     destination: { client: targetClients.s3, bucket: uploadsBucketName(target) },

@@ -21,3 +21,21 @@ export function readVersion(root = join(__dirname, "..")): string {
 export function uploadsBucketName(config: Pick<EnvironmentConfig, "project" | "name" | "accountId">): string {
   return `${stackId(config)}-uploads-${config.accountId}`;
 }
+
+/**
+ * Tag keys the refresh writes on what it creates, and that IAM conditions (modules/github-oidc)
+ * read: the tool's namespace, the same in every project.
+ */
+export const REFRESH_TAGS = {
+  refreshId: "twinstack:refresh-id",
+  sourceEnv: "twinstack:source-env",
+  targetEnv: "twinstack:target-env",
+  scrubbed: "twinstack:scrubbed",
+  retiredBy: "twinstack:retired-by",
+  deleteAfter: "twinstack:delete-after",
+} as const;
+
+/** `twinstack-refresh/staging`: the refresh lock's key in the target account's lock table (and its IAM `dynamodb:LeadingKeys`). */
+export function refreshLockKey(config: Pick<EnvironmentConfig, "project" | "name">): string {
+  return `${config.project}-refresh/${config.name}`;
+}

@@ -68,5 +68,23 @@ export function prefixedStateStatements(state: StateAccess, stackPrefix: string)
       Condition: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": [`${state.bucketName}/${stackPrefix}*`] } },
     },
     { Sid: "StateKey", Effect: "Allow", Action: STATE_KEY_ACTIONS, Resource: state.keyArn },
+    {
+      // ReadOnlyAccess would still read other stacks' lock items (holder, digest): not theirs to see.
+      Sid: "DenyOtherLockItems",
+      Effect: "Deny",
+      Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:Query"],
+      Resource: state.lockTableArn,
+      Condition: { "ForAnyValue:StringNotLike": { "dynamodb:LeadingKeys": [`${state.bucketName}/${stackPrefix}*`] } },
+    },
+    {
+      // ReadOnlyAccess lists the whole bucket; other stacks' state keys are not the preview's to see.
+      Sid: "DenyListingOtherStateKeys",
+      Effect: "Deny",
+      Action: "s3:ListBucket",
+      Resource: state.bucketArn,
+      Condition: { StringNotLike: { "s3:prefix": [`${stackPrefix}*`, "env:/*"] } },
+    },
+    // A scan names no key: it would read every stack's lock items.
+    { Sid: "DenyLockTableScan", Effect: "Deny", Action: "dynamodb:Scan", Resource: state.lockTableArn },
   ];
 }

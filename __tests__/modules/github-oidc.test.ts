@@ -179,6 +179,10 @@ describe("github-oidc: staging account", () => {
     expect(writes.map((s: Json) => s.Resource)).toEqual([expect.stringMatching(/\/\*\.tflock$/)]);
     expect(bySid.DenyObjectReadsOutsideState.Effect).toBe("Deny");
     expect(bySid.DenySecretValues).toMatchObject({ Effect: "Deny", Action: expect.arrayContaining(["secretsmanager:GetSecretValue"]) });
+    // Pull requests plan with this role: they may not open a saved plan handed to an apply job.
+    expect(bySid.DenySavedPlanDecrypt).toMatchObject({ Effect: "Deny", Action: "kms:Decrypt", Condition: { StringEquals: { "kms:EncryptionContext:purpose": "twinstack-saved-plan" } } });
+    const applyKeyUse = inlinePolicies(parsed, names.apply).flatMap((p) => p.Statement).filter((s: Json) => s.Effect === "Deny");
+    expect(applyKeyUse).toEqual([]); // the apply role decrypts saved plans
   });
 
   test("apply role writes are scoped to twinstack-* wherever the ARN carries a name", () => {

@@ -20,12 +20,13 @@ import { applyStatements } from "./perms/apply";
 import { denyDataReads } from "./perms/data-reads";
 import { previewStatements } from "./perms/preview";
 import { refreshSourceStatements, refreshStatements } from "./perms/refresh";
-import { StateAccess, prefixedStateStatements, stateStatements } from "./perms/state";
+import { StateAccess, denySavedPlanDecrypt, prefixedStateStatements, stateStatements } from "./perms/state";
 import { GITHUB_OIDC_URL, GithubRepository, STS_AUDIENCE, environmentSubject, githubTrustPolicy, pullRequestSubject, roleTrustPolicy } from "./trust";
 
 export { roleArn } from "./arns";
 export { refreshReadGrantStatement } from "./perms/refresh";
 export { PREVIEW_ENVIRONMENT_TAG } from "./perms/preview";
+export { SAVED_PLAN_CONTEXT } from "./perms/state";
 export type { StateAccess } from "./perms/state";
 export { GITHUB_OIDC_HOST, GITHUB_OIDC_URL, STS_AUDIENCE, environmentSubject, githubTrustPolicy, pullRequestSubject } from "./trust";
 export type { GithubRepository } from "./trust";
@@ -208,6 +209,7 @@ export class GithubOidc extends Construct {
       policy: policyJson([
         ...stateStatements(props.state, false),
         ...denyDataReads({ objectArns: [`${props.state.bucketArn}/*`, ...(props.planReadableObjectArns ?? [])], tableArns: [props.state.lockTableArn] }),
+        denySavedPlanDecrypt(props.state),
       ]),
     });
 
@@ -251,6 +253,7 @@ export class GithubOidc extends Construct {
         name: "terraform-state-of-previews",
         policy: policyJson([
           ...prefixedStateStatements(props.state, stackPrefix),
+          denySavedPlanDecrypt(props.state),
           ...denyDataReads({
             objectArns: [`${props.state.bucketArn}/${stackPrefix}*`, `arn:${partition}:s3:::${props.project}-preview-*/*`],
             tableArns: [props.state.lockTableArn],

@@ -16,6 +16,24 @@ export interface StateAccess {
   readonly keyArn: string;
 }
 
+/**
+ * The KMS encryption context of a saved plan handed from a plan job to an apply job
+ * (.github/workflows/apply.yml): its data key comes from the state key under this context, and
+ * only the apply role may decrypt it — roles that run pull-request code (plan, preview) may not.
+ */
+export const SAVED_PLAN_CONTEXT = { key: "purpose", value: "twinstack-saved-plan" } as const;
+
+/** For roles that run pull-request code: they may make saved-plan data keys (plan jobs on main do) but never open one. */
+export function denySavedPlanDecrypt(state: StateAccess): PolicyStatement {
+  return {
+    Sid: "DenySavedPlanDecrypt",
+    Effect: "Deny",
+    Action: "kms:Decrypt",
+    Resource: state.keyArn,
+    Condition: { StringEquals: { [`kms:EncryptionContext:${SAVED_PLAN_CONTEXT.key}`]: SAVED_PLAN_CONTEXT.value } },
+  };
+}
+
 /** Uses of the state key (KMS) that reading and writing state (and lock items) need. */
 const STATE_KEY_ACTIONS = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"];
 /** The S3 backend's lock table actions (lock, release, digest). */

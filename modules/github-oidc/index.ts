@@ -19,41 +19,18 @@ import { Arns } from "./arns";
 import { applyStatements } from "./perms/apply";
 import { denyDataReads } from "./perms/data-reads";
 import { previewStatements } from "./perms/preview";
-import { refreshSourceStatements, refreshStatements } from "./perms/refresh";
+import { RefreshRoleProps, refreshSourceStatements, refreshStatements } from "./perms/refresh";
 import { StateAccess, denySavedPlanDecrypt, prefixedStateStatements, stateStatements } from "./perms/state";
 import { GITHUB_OIDC_URL, GithubRepository, STS_AUDIENCE, environmentSubject, githubTrustPolicy, pullRequestSubject, roleTrustPolicy } from "./trust";
 
 export { roleArn } from "./arns";
 export { refreshReadGrantStatement } from "./perms/refresh";
+export type { RefreshRoleProps } from "./perms/refresh";
 export { PREVIEW_ENVIRONMENT_TAG } from "./perms/preview";
 export { SAVED_PLAN_CONTEXT } from "./perms/state";
 export type { StateAccess } from "./perms/state";
 export { GITHUB_OIDC_HOST, GITHUB_OIDC_URL, STS_AUDIENCE, environmentSubject, githubTrustPolicy, pullRequestSubject } from "./trust";
 export type { GithubRepository } from "./trust";
-
-/** The staging refresh role: exactly what `npm run refresh -- run` does in the target account. */
-export interface RefreshRoleProps {
-  /** Target environment name, e.g. `staging`; the role trusts only `environment:refresh-<target>`. */
-  readonly target: string;
-  /** Source environment name, e.g. `production`. */
-  readonly source: string;
-  /** The source (production) account id, where the shared snapshots and the uploads bucket live. */
-  readonly sourceAccountId: string;
-  /** The lock table that holds the refresh lock item (the account's state lock table). */
-  readonly lockTableArn: string;
-  /** The key encrypting the lock table (the state key). */
-  readonly lockTableKeyArn: string;
-  /** Partition key values (`LockID`) of the refresh lock items (`dynamodb:LeadingKeys`). Default `["<project>-refresh/<target>"]`, as scripts/refresh/lock.ts writes it. */
-  readonly lockKeys?: string[];
-  /** Production's uploads bucket name (read: list and get). */
-  readonly sourceUploadsBucketName: string;
-  /** Staging's uploads bucket name (write: put and delete). */
-  readonly targetUploadsBucketName: string;
-  /** Maximum session length of the refresh role, seconds. Default 14400 (4 hours). */
-  readonly maxSessionDurationSeconds?: number;
-  /** ARN of the role in the source account that snapshots and shares the source database (see `RefreshSourceRoleProps`); the only role this one may assume. Omit when the operator provides source credentials otherwise. */
-  readonly sourceRoleArn?: string;
-}
 
 /** The production side of the refresh: snapshot and share, nothing else. */
 export interface RefreshSourceRoleProps {

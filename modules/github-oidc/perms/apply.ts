@@ -4,6 +4,7 @@
  */
 import type { PolicyStatement } from "../../iam/policy";
 import type { Arns } from "../arns";
+import { DEPLOY_ACTIONS, namedResourceStatements } from "./named";
 
 /**
  * What the environment stacks create, scoped to `<project>-*` names wherever the service puts
@@ -15,6 +16,7 @@ export function applyStatements(project: string, arn: Arns): PolicyStatement[] {
   const p = `${project}-*`;
   const inRegion = { StringEquals: { "aws:RequestedRegion": [arn.region, "us-east-1"] } };
   return [
+    ...namedResourceStatements(arn, { names: p, parameters: `${project}/*`, label: "Project" }),
     {
       // EC2 networking ids are generated (vpc-…, subnet-…): no name in the ARN.
       Sid: "NetworkEc2ById",
@@ -24,32 +26,11 @@ export function applyStatements(project: string, arn: Arns): PolicyStatement[] {
       Condition: inRegion,
     },
     {
-      Sid: "DatabaseRds",
-      Effect: "Allow",
-      Action: ["rds:Create*", "rds:Modify*", "rds:Delete*", "rds:AddTagsToResource", "rds:RemoveTagsFromResource", "rds:EnableHttpEndpoint", "rds:DisableHttpEndpoint"],
-      Resource: [
-        arn.of("rds", `cluster:${p}`),
-        arn.of("rds", `db:${p}`),
-        arn.of("rds", `subgrp:${p}`),
-        arn.of("rds", `cluster-pg:${p}`),
-        arn.of("rds", `pg:${p}`),
-        arn.of("rds", `cluster-snapshot:${p}`),
-        arn.of("rds", "pg:default.*"),
-        arn.of("rds", "og:default:*"),
-      ],
-    },
-    {
       // RDS creates the managed master secret (`rds!cluster-<uuid>`): its name is not ours to choose.
       Sid: "RdsManagedSecrets",
       Effect: "Allow",
       Action: ["secretsmanager:CreateSecret", "secretsmanager:TagResource", "secretsmanager:DeleteSecret", "secretsmanager:RotateSecret"],
       Resource: arn.of("secretsmanager", "secret:rds!*"),
-    },
-    {
-      Sid: "ProjectSecrets",
-      Effect: "Allow",
-      Action: ["secretsmanager:CreateSecret", "secretsmanager:DeleteSecret", "secretsmanager:UpdateSecret", "secretsmanager:PutSecretValue", "secretsmanager:TagResource", "secretsmanager:UntagResource", "secretsmanager:PutResourcePolicy", "secretsmanager:DeleteResourcePolicy"],
-      Resource: arn.of("secretsmanager", `secret:${p}`),
     },
     {
       // CreateKey has no resource; the keys it makes are tagged Project by the provider.
@@ -62,72 +43,9 @@ export function applyStatements(project: string, arn: Arns): PolicyStatement[] {
     {
       Sid: "KmsManageProjectKeys",
       Effect: "Allow",
-      Action: ["kms:TagResource", "kms:UntagResource", "kms:PutKeyPolicy", "kms:EnableKeyRotation", "kms:UpdateKeyDescription", "kms:ScheduleKeyDeletion", "kms:CreateGrant", "kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
+      Action: [...DEPLOY_ACTIONS.kmsKeys, ...DEPLOY_ACTIONS.kmsAliases],
       Resource: arn.of("kms", "key/*"),
       Condition: { StringEquals: { "aws:ResourceTag/Project": project } },
-    },
-    {
-      Sid: "KmsProjectAliases",
-      Effect: "Allow",
-      Action: ["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"],
-      Resource: [arn.of("kms", `alias/${p}`), arn.of("kms", "key/*")],
-    },
-    {
-      Sid: "Logs",
-      Effect: "Allow",
-      Action: ["logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:PutRetentionPolicy", "logs:DeleteRetentionPolicy", "logs:TagResource", "logs:UntagResource", "logs:TagLogGroup", "logs:AssociateKmsKey"],
-      Resource: [
-        arn.of("logs", `log-group:/aws/rds/cluster/${p}`),
-        arn.of("logs", `log-group:/aws/lambda/${p}`),
-        arn.of("logs", `log-group:/aws/vpc/${p}`),
-        arn.of("logs", `log-group:/aws/apigateway/${p}`),
-        arn.of("logs", `log-group:${p}`),
-      ],
-    },
-    {
-      Sid: "IamProjectRoles",
-      Effect: "Allow",
-      Action: ["iam:CreateRole", "iam:DeleteRole", "iam:UpdateRole", "iam:UpdateAssumeRolePolicy", "iam:TagRole", "iam:UntagRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:AttachRolePolicy", "iam:DetachRolePolicy", "iam:CreatePolicy", "iam:DeletePolicy", "iam:CreatePolicyVersion", "iam:DeletePolicyVersion", "iam:TagPolicy"],
-      Resource: [arn.global("iam", `role/${p}`), arn.global("iam", `policy/${p}`)],
-    },
-    {
-      Sid: "IamPassProjectRoles",
-      Effect: "Allow",
-      Action: "iam:PassRole",
-      Resource: arn.global("iam", `role/${p}`),
-      Condition: { StringEquals: { "iam:PassedToService": ["lambda.amazonaws.com", "rds.amazonaws.com", "monitoring.rds.amazonaws.com", "vpc-flow-logs.amazonaws.com", "apigateway.amazonaws.com"] } },
-    },
-    {
-      // Aurora, flow logs and RDS monitoring need their service-linked roles once per account.
-      Sid: "IamServiceLinkedRoles",
-      Effect: "Allow",
-      Action: "iam:CreateServiceLinkedRole",
-      Resource: arn.global("iam", "role/aws-service-role/*"),
-      Condition: { StringEquals: { "iam:AWSServiceName": ["rds.amazonaws.com", "ops.apigateway.amazonaws.com"] } },
-    },
-    {
-      Sid: "S3ProjectBuckets",
-      Effect: "Allow",
-      Action: ["s3:CreateBucket", "s3:DeleteBucket", "s3:PutBucket*", "s3:DeleteBucketPolicy", "s3:PutEncryptionConfiguration", "s3:PutLifecycleConfiguration", "s3:PutAccelerateConfiguration", "s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"],
-      Resource: [arn.s3(p), arn.s3(`${p}/*`)],
-    },
-    {
-      Sid: "LambdaProjectFunctions",
-      Effect: "Allow",
-      Action: ["lambda:CreateFunction", "lambda:DeleteFunction", "lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration", "lambda:PublishVersion", "lambda:CreateAlias", "lambda:UpdateAlias", "lambda:DeleteAlias", "lambda:AddPermission", "lambda:RemovePermission", "lambda:TagResource", "lambda:UntagResource", "lambda:PutFunctionConcurrency", "lambda:DeleteFunctionConcurrency"],
-      Resource: [arn.of("lambda", `function:${p}`)],
-    },
-    {
-      Sid: "ParametersAndTables",
-      Effect: "Allow",
-      Action: ["ssm:PutParameter", "ssm:DeleteParameter", "ssm:AddTagsToResource", "ssm:RemoveTagsFromResource", "dynamodb:CreateTable", "dynamodb:DeleteTable", "dynamodb:UpdateTable", "dynamodb:TagResource", "dynamodb:UntagResource", "dynamodb:UpdateContinuousBackups", "dynamodb:UpdateTimeToLive"],
-      Resource: [arn.of("ssm", `parameter/${project}/*`), arn.of("dynamodb", `table/${p}`)],
-    },
-    {
-      Sid: "AlarmsAndTopics",
-      Effect: "Allow",
-      Action: ["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:TagResource", "cloudwatch:UntagResource", "cloudwatch:PutDashboard", "cloudwatch:DeleteDashboards", "sns:CreateTopic", "sns:DeleteTopic", "sns:SetTopicAttributes", "sns:Subscribe", "sns:Unsubscribe", "sns:TagResource", "sns:UntagResource"],
-      Resource: [arn.of("cloudwatch", `alarm:${p}`), arn.global("cloudwatch", `dashboard/${p}`), arn.of("sns", p)],
     },
     {
       // API Gateway ids, CloudFront distributions and OACs, Cognito pools, ACM certificates and
@@ -135,17 +53,9 @@ export function applyStatements(project: string, arn: Arns): PolicyStatement[] {
       Sid: "EdgeAndIdentityById",
       Effect: "Allow",
       Action: [
-        "apigateway:POST",
-        "apigateway:PUT",
-        "apigateway:PATCH",
-        "apigateway:DELETE",
-        "apigateway:TagResource",
-        "apigateway:UntagResource",
+        ...DEPLOY_ACTIONS.apigateway,
         "cloudfront:CreateDistribution*",
-        "cloudfront:UpdateDistribution",
-        "cloudfront:DeleteDistribution",
-        "cloudfront:TagResource",
-        "cloudfront:UntagResource",
+        ...DEPLOY_ACTIONS.cloudfrontDistributions,
         "cloudfront:CreateOriginAccessControl",
         "cloudfront:UpdateOriginAccessControl",
         "cloudfront:DeleteOriginAccessControl",

@@ -13,6 +13,7 @@
  */
 import type { PolicyStatement } from "../../iam/policy";
 import type { Arns } from "../arns";
+import { DEPLOY_ACTIONS, namedResourceStatements } from "./named";
 
 /** The `Environment` tag value of every preview (`preview-pr-<n>`, from environments/registry.ts previewConfig). */
 export const PREVIEW_ENVIRONMENT_TAG = "preview-pr-*";
@@ -65,6 +66,7 @@ export function previewStatements(project: string, arn: Arns): PolicyStatement[]
   const ec2 = (type: string) => arn.of("ec2", `${type}/*`);
   const rdsPreviewCluster = arn.of("rds", `cluster:${p}`);
   return [
+    ...namedResourceStatements(arn, { names: p, parameters: `${project}/${PREVIEW_ENVIRONMENT_TAG}`, label: "Preview" }),
     ...[...new Set(EC2_CREATES.map(([, type]) => type))].map((type) => ({
       Sid: `Ec2Create${type.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase())}Tagged`,
       Effect: "Allow" as const,
@@ -82,22 +84,6 @@ export function previewStatements(project: string, arn: Arns): PolicyStatement[]
     },
     { Sid: "Ec2ChangeOwn", Effect: "Allow", Action: EC2_CHANGES, Resource: "*", Condition: ownTagged },
     {
-      Sid: "DatabaseRds",
-      Effect: "Allow",
-      Action: ["rds:Create*", "rds:Modify*", "rds:Delete*", "rds:AddTagsToResource", "rds:RemoveTagsFromResource", "rds:EnableHttpEndpoint", "rds:DisableHttpEndpoint"],
-      Resource: [
-        rdsPreviewCluster,
-        arn.of("rds", `db:${p}`),
-        arn.of("rds", `subgrp:${p}`),
-        arn.of("rds", `cluster-pg:${p}`),
-        arn.of("rds", `pg:${p}`),
-        arn.of("rds", `cluster-snapshot:${p}`),
-        // AWS's shared default groups, which an instance names; RDS refuses to change or delete them.
-        arn.of("rds", "pg:default.*"),
-        arn.of("rds", "og:default:*"),
-      ],
-    },
-    {
       // RDS names the managed master secret (`rds!cluster-<uuid>`) and tags it with its cluster's ARN.
       Sid: "RdsManagedSecretsCreate",
       Effect: "Allow",
@@ -112,77 +98,13 @@ export function previewStatements(project: string, arn: Arns): PolicyStatement[]
       Resource: arn.of("secretsmanager", "secret:rds!*"),
       Condition: { StringLike: { "aws:ResourceTag/aws:rds:primaryDBClusterArn": rdsPreviewCluster } },
     },
-    {
-      Sid: "PreviewSecrets",
-      Effect: "Allow",
-      Action: ["secretsmanager:CreateSecret", "secretsmanager:DeleteSecret", "secretsmanager:UpdateSecret", "secretsmanager:PutSecretValue", "secretsmanager:TagResource", "secretsmanager:UntagResource", "secretsmanager:PutResourcePolicy", "secretsmanager:DeleteResourcePolicy"],
-      Resource: arn.of("secretsmanager", `secret:${p}`),
-    },
     { Sid: "KmsCreateKeysTagged", Effect: "Allow", Action: "kms:CreateKey", Resource: "*", Condition: createsTagged },
     {
       Sid: "KmsManageOwnKeys",
       Effect: "Allow",
-      Action: ["kms:TagResource", "kms:UntagResource", "kms:PutKeyPolicy", "kms:EnableKeyRotation", "kms:UpdateKeyDescription", "kms:ScheduleKeyDeletion", "kms:CreateGrant", "kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*", "kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"],
+      Action: [...DEPLOY_ACTIONS.kmsKeys, ...DEPLOY_ACTIONS.kmsAliases],
       Resource: arn.of("kms", "key/*"),
       Condition: ownTagged,
-    },
-    { Sid: "KmsPreviewAliases", Effect: "Allow", Action: ["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"], Resource: arn.of("kms", `alias/${p}`) },
-    {
-      Sid: "Logs",
-      Effect: "Allow",
-      Action: ["logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:PutRetentionPolicy", "logs:DeleteRetentionPolicy", "logs:TagResource", "logs:UntagResource", "logs:TagLogGroup", "logs:AssociateKmsKey"],
-      Resource: [
-        arn.of("logs", `log-group:/aws/rds/cluster/${p}`),
-        arn.of("logs", `log-group:/aws/lambda/${p}`),
-        arn.of("logs", `log-group:/aws/vpc/${p}`),
-        arn.of("logs", `log-group:/aws/apigateway/${p}`),
-        arn.of("logs", `log-group:${p}`),
-      ],
-    },
-    {
-      Sid: "IamPreviewRoles",
-      Effect: "Allow",
-      Action: ["iam:CreateRole", "iam:DeleteRole", "iam:UpdateRole", "iam:UpdateAssumeRolePolicy", "iam:TagRole", "iam:UntagRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:AttachRolePolicy", "iam:DetachRolePolicy", "iam:CreatePolicy", "iam:DeletePolicy", "iam:CreatePolicyVersion", "iam:DeletePolicyVersion", "iam:TagPolicy"],
-      Resource: [arn.global("iam", `role/${p}`), arn.global("iam", `policy/${p}`)],
-    },
-    {
-      Sid: "IamPassPreviewRoles",
-      Effect: "Allow",
-      Action: "iam:PassRole",
-      Resource: arn.global("iam", `role/${p}`),
-      Condition: { StringEquals: { "iam:PassedToService": ["lambda.amazonaws.com", "rds.amazonaws.com", "monitoring.rds.amazonaws.com", "vpc-flow-logs.amazonaws.com", "apigateway.amazonaws.com"] } },
-    },
-    {
-      // Service-linked roles are the account's, created once and shared; AWS refuses changes to them.
-      Sid: "IamServiceLinkedRoles",
-      Effect: "Allow",
-      Action: "iam:CreateServiceLinkedRole",
-      Resource: arn.global("iam", "role/aws-service-role/*"),
-      Condition: { StringEquals: { "iam:AWSServiceName": ["rds.amazonaws.com", "ops.apigateway.amazonaws.com"] } },
-    },
-    {
-      Sid: "S3PreviewBuckets",
-      Effect: "Allow",
-      Action: ["s3:CreateBucket", "s3:DeleteBucket", "s3:PutBucket*", "s3:DeleteBucketPolicy", "s3:PutEncryptionConfiguration", "s3:PutLifecycleConfiguration", "s3:PutAccelerateConfiguration", "s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"],
-      Resource: [arn.s3(p), arn.s3(`${p}/*`)],
-    },
-    {
-      Sid: "LambdaPreviewFunctions",
-      Effect: "Allow",
-      Action: ["lambda:CreateFunction", "lambda:DeleteFunction", "lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration", "lambda:PublishVersion", "lambda:CreateAlias", "lambda:UpdateAlias", "lambda:DeleteAlias", "lambda:AddPermission", "lambda:RemovePermission", "lambda:TagResource", "lambda:UntagResource", "lambda:PutFunctionConcurrency", "lambda:DeleteFunctionConcurrency"],
-      Resource: [arn.of("lambda", `function:${p}`)],
-    },
-    {
-      Sid: "ParametersAndTables",
-      Effect: "Allow",
-      Action: ["ssm:PutParameter", "ssm:DeleteParameter", "ssm:AddTagsToResource", "ssm:RemoveTagsFromResource", "dynamodb:CreateTable", "dynamodb:DeleteTable", "dynamodb:UpdateTable", "dynamodb:TagResource", "dynamodb:UntagResource", "dynamodb:UpdateContinuousBackups", "dynamodb:UpdateTimeToLive"],
-      Resource: [arn.of("ssm", `parameter/${project}/${PREVIEW_ENVIRONMENT_TAG}`), arn.of("dynamodb", `table/${p}`)],
-    },
-    {
-      Sid: "AlarmsAndTopics",
-      Effect: "Allow",
-      Action: ["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:TagResource", "cloudwatch:UntagResource", "cloudwatch:PutDashboard", "cloudwatch:DeleteDashboards", "sns:CreateTopic", "sns:DeleteTopic", "sns:SetTopicAttributes", "sns:Subscribe", "sns:Unsubscribe", "sns:TagResource", "sns:UntagResource"],
-      Resource: [arn.of("cloudwatch", `alarm:${p}`), arn.global("cloudwatch", `dashboard/${p}`), arn.of("sns", p)],
     },
     {
       // Creating an HTTP API is a POST on the collection `/apis`; its children are changes of it (below).
@@ -207,16 +129,8 @@ export function previewStatements(project: string, arn: Arns): PolicyStatement[]
       Sid: "EdgeAndIdentityChangeOwn",
       Effect: "Allow",
       Action: [
-        "apigateway:POST",
-        "apigateway:PUT",
-        "apigateway:PATCH",
-        "apigateway:DELETE",
-        "apigateway:TagResource",
-        "apigateway:UntagResource",
-        "cloudfront:UpdateDistribution",
-        "cloudfront:DeleteDistribution",
-        "cloudfront:TagResource",
-        "cloudfront:UntagResource",
+        ...DEPLOY_ACTIONS.apigateway,
+        ...DEPLOY_ACTIONS.cloudfrontDistributions,
         "cognito-idp:CreateUserPoolClient",
         "cognito-idp:CreateUserPoolDomain",
         "cognito-idp:CreateGroup",

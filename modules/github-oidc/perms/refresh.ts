@@ -7,21 +7,31 @@ import { REFRESH_TAGS, refreshLockKey } from "../../../environments/naming";
 import type { PolicyStatement } from "../../iam/policy";
 import type { Arns } from "../arns";
 
-/** What the refresh role's policy is built from (the module's `RefreshRoleProps`). */
-export interface RefreshPermissions {
+/** The staging refresh role: exactly what `npm run refresh -- run` does in the target account. */
+export interface RefreshRoleProps {
+  /** Target environment name, e.g. `staging`; the role trusts only `environment:refresh-<target>`. */
   readonly target: string;
+  /** Source environment name, e.g. `production`. */
   readonly source: string;
+  /** The source (production) account id, where the shared snapshots and the uploads bucket live. */
   readonly sourceAccountId: string;
+  /** The lock table that holds the refresh lock item (the account's state lock table). */
   readonly lockTableArn: string;
+  /** The key encrypting the lock table (the state key). */
   readonly lockTableKeyArn: string;
+  /** Partition key values (`LockID`) of the refresh lock items (`dynamodb:LeadingKeys`). Default `["<project>-refresh/<target>"]`, as scripts/refresh/lock.ts writes it. */
   readonly lockKeys?: string[];
+  /** Production's uploads bucket name (read: list and get). */
   readonly sourceUploadsBucketName: string;
+  /** Staging's uploads bucket name (write: put and delete). */
   readonly targetUploadsBucketName: string;
+  /** Maximum session length of the refresh role, seconds. Default 14400 (4 hours). */
+  readonly maxSessionDurationSeconds?: number;
+  /** ARN of the role in the source account that snapshots and shares the source database (see `RefreshSourceRoleProps`); the only role this one may assume. Omit when the operator provides source credentials otherwise. */
   readonly sourceRoleArn?: string;
 }
 
-/** Exactly what the refresh does in the target account. */
-export function refreshStatements(project: string, arn: Arns, refresh: RefreshPermissions): PolicyStatement[] {
+export function refreshStatements(project: string, arn: Arns, refresh: RefreshRoleProps): PolicyStatement[] {
   const target = `${project}-${refresh.target}`;
   const source = `${project}-${refresh.source}`;
   const databaseKeyAlias = `alias/${target}-database`;

@@ -57,9 +57,16 @@ export class BootstrapStack extends TerraformStack {
       accountId: props.accountId,
       region: props.region,
       github: props.github,
-      state: { bucketArn: this.stateBackend.bucket.bucketArn, lockTableArn: this.stateBackend.lockTable.arn, keyArn: this.stateBackend.key.keyArn },
-      // Previews deploy with staging's apply role, gated by the `preview` GitHub environment.
-      applyEnvironments: props.environments.includes("staging") ? [...props.environments, "preview"] : props.environments,
+      state: {
+        bucketArn: this.stateBackend.bucket.bucketArn,
+        bucketName: this.stateBackend.bucket.bucketName,
+        lockTableArn: this.stateBackend.lockTable.arn,
+        keyArn: this.stateBackend.key.keyArn,
+      },
+      applyEnvironments: props.environments,
+      // Previews live in staging's account (environments/registry.ts previewConfig) and deploy with
+      // their own role, trusted only for the `preview` GitHub environment.
+      preview: props.environments.includes("staging") ? {} : undefined,
       planEnvironments: props.environments.map((environment) => `${environment}-plan`),
       refresh: props.refresh
         ? { ...props.refresh, lockTableArn: this.stateBackend.lockTable.arn, lockTableKeyArn: this.stateBackend.key.keyArn }
@@ -68,6 +75,7 @@ export class BootstrapStack extends TerraformStack {
     });
     new TerraformOutput(this, "plan_role_arn", { value: this.github.planRole.arn });
     new TerraformOutput(this, "apply_role_arn", { value: this.github.applyRole.arn });
+    if (this.github.previewRole) new TerraformOutput(this, "preview_role_arn", { value: this.github.previewRole.arn });
     if (this.github.refreshRole) new TerraformOutput(this, "refresh_role_arn", { value: this.github.refreshRole.arn });
     if (this.github.refreshSourceRole) new TerraformOutput(this, "refresh_source_role_arn", { value: this.github.refreshSourceRole.arn });
     new TerraformOutput(this, "state_bucket", { value: this.stateBackend.bucket.bucketName });

@@ -2,7 +2,7 @@
  * npm run plan|apply -- <env> [cdktf options]: `cdktf plan` / `cdktf apply` for one
  * environment (staging, production or preview-pr-<n>), against the running sandbox or a real
  * account (the usual AWS credential chain). Providers come from the local mirror when the
- * machine has one, so no registry access is needed.
+ * machine has one (no registry access needed), else from the registry.
  */
 import { spawn } from "node:child_process";
 import { join } from "node:path";
@@ -12,7 +12,7 @@ import { stackId } from "../environments/naming";
 import { environmentInputs, resolveEnvironment } from "../environments/registry";
 import { resolveAwsContext } from "./lib/aws-context";
 import { REPO_ROOT } from "./lib/synth";
-import { MissingToolError, findProviderMirror, writeOfflineCliConfig } from "./lib/terraform";
+import { writeTerraformCliConfig } from "./lib/terraform";
 
 const ACTIONS = { plan: "plan", apply: "apply", destroy: "destroy" } as const;
 type Action = keyof typeof ACTIONS;
@@ -22,13 +22,9 @@ function fail(message: string, code = 2): never {
   process.exit(code);
 }
 
-function offlineCliConfig(): Record<string, string> {
-  try {
-    return { TF_CLI_CONFIG_FILE: writeOfflineCliConfig(join(REPO_ROOT, ".terraform-cli"), findProviderMirror()).cliConfigFile };
-  } catch (error) {
-    if (error instanceof MissingToolError) return {}; // no mirror: Terraform uses the registry as usual
-    throw error;
-  }
+/** The mirror when the machine has one, else the registry (a plugin cache either way). */
+function terraformCliConfig(): Record<string, string> {
+  return { TF_CLI_CONFIG_FILE: writeTerraformCliConfig(join(REPO_ROOT, ".terraform-cli")).cliConfigFile };
 }
 
 const program = new Command()
@@ -50,7 +46,7 @@ const program = new Command()
       const preview = /^preview-pr-(\d+)$/.exec(environment);
       const childEnv = {
         ...env,
-        ...offlineCliConfig(),
+        ...terraformCliConfig(),
         TWINSTACK_ENVIRONMENTS: environment,
         CHECKPOINT_DISABLE: "1",
         ...(preview ? { PREVIEW_PR: preview[1] } : {}),

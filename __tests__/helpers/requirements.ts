@@ -1,12 +1,26 @@
 /**
- * Tests that need real tools (terraform, the provider mirror, moto_server, PostgreSQL) declare
+ * Tests that need real tools (terraform, the AWS provider, moto_server, PostgreSQL) declare
  * them here. Under CI=true a missing tool fails with a message naming it; elsewhere the suite
  * is skipped, loudly.
  */
 import { execFileSync } from "node:child_process";
-import { findProviderMirror, terraformBinary } from "../../scripts/lib/terraform";
+import { PROVIDER_REGISTRY_HOST, locateProviderMirror, terraformBinary } from "../../scripts/lib/terraform";
 
+/**
+ * `provider-mirror` (the historical name) means "Terraform can install the AWS provider": from
+ * the local mirror when there is one, else from the registry when it answers.
+ */
 export type Tool = "terraform" | "provider-mirror" | "moto_server" | "postgresql";
+
+let registryAnswer: string | undefined | null = null;
+
+/** Why the provider registry cannot be used from here (undefined when it answers); asked once per process. */
+function registryUnreachable(): string | undefined {
+  if (registryAnswer !== null) return registryAnswer;
+  const probe = `fetch("https://${PROVIDER_REGISTRY_HOST}/.well-known/terraform.json", { signal: AbortSignal.timeout(8000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`;
+  registryAnswer = commandWorks(process.execPath, ["-e", probe]) ? undefined : `${PROVIDER_REGISTRY_HOST} did not answer`;
+  return registryAnswer;
+}
 
 function commandWorks(command: string, args: string[]): boolean {
   try {
@@ -22,13 +36,17 @@ export function missingTool(tool: Tool): string | undefined {
   switch (tool) {
     case "terraform":
       return commandWorks(terraformBinary(), ["version"]) ? undefined : `terraform (${terraformBinary()}) is not on PATH`;
-    case "provider-mirror":
+    case "provider-mirror": {
+      let mirror: string | undefined;
       try {
-        findProviderMirror();
-        return undefined;
+        mirror = locateProviderMirror();
       } catch (error) {
-        return (error as Error).message;
+        return (error as Error).message; // a TWINSTACK_PROVIDER_MIRROR that is wrong is not silently skipped
       }
+      if (mirror) return undefined;
+      const unreachable = registryUnreachable();
+      return unreachable ? `the AWS provider: no local provider mirror, and ${unreachable} (set TWINSTACK_PROVIDER_MIRROR to a mirror, or give this machine registry access)` : undefined;
+    }
     case "moto_server":
       return commandWorks("sh", ["-c", "command -v moto_server"]) ? undefined : "moto_server is not on PATH (pip install 'moto[server]==5.2.1')";
     case "postgresql":

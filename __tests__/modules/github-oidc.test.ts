@@ -53,14 +53,15 @@ function oidcProps(account: "staging" | "production", state: StateBackend): Gith
     project: "twinstack",
     region: "us-east-1",
     github,
-    state: { bucketArn: state.bucket.bucketArn, lockTableArn: state.lockTable.arn, keyArn: state.key.keyArn },
+    state: { bucketArn: state.bucket.bucketArn, bucketName: state.bucket.bucketName, lockTableArn: state.lockTable.arn, keyArn: state.key.keyArn },
   };
   if (account === "staging") {
     return {
       ...common,
       accountId: STAGING,
-      applyEnvironments: ["staging", "preview"],
+      applyEnvironments: ["staging"],
       planEnvironments: ["staging-plan"],
+      preview: {},
       refresh: {
         target: "staging",
         source: "production",
@@ -140,10 +141,12 @@ describe("github-oidc: staging account", () => {
     );
   });
 
-  test("apply role trusts exactly the staging and preview environments", () => {
-    expect(JSON.parse(roleByName(parsed, names.apply).assume_role_policy)).toEqual(
-      trustFor(["repo:example-org/twinstack:environment:staging", "repo:example-org/twinstack:environment:preview"]),
-    );
+  test("apply role trusts exactly the staging environment: previews have their own role", () => {
+    expect(JSON.parse(roleByName(parsed, names.apply).assume_role_policy)).toEqual(trustFor("repo:example-org/twinstack:environment:staging"));
+  });
+
+  test("preview role trusts exactly the preview environment", () => {
+    expect(JSON.parse(roleByName(parsed, names.preview).assume_role_policy)).toEqual(trustFor("repo:example-org/twinstack:environment:preview"));
   });
 
   test("refresh role trusts exactly environment refresh-staging", () => {
@@ -176,6 +179,10 @@ describe("github-oidc: staging account", () => {
     expect(writes.map((s: Json) => s.Resource)).toEqual([expect.stringMatching(/\/\*\.tflock$/)]);
     expect(bySid.DenyObjectReadsOutsideState.Effect).toBe("Deny");
     expect(bySid.DenySecretValues).toMatchObject({ Effect: "Deny", Action: expect.arrayContaining(["secretsmanager:GetSecretValue"]) });
+    // Pull requests plan with this role: they may not open a saved plan handed to an apply job.
+    expect(bySid.DenySavedPlanDecrypt).toMatchObject({ Effect: "Deny", Action: "kms:Decrypt", Condition: { StringEquals: { "kms:EncryptionContext:purpose": "twinstack-saved-plan" } } });
+    const applyKeyUse = inlinePolicies(parsed, names.apply).flatMap((p) => p.Statement).filter((s: Json) => s.Effect === "Deny");
+    expect(applyKeyUse).toEqual([]); // the apply role decrypts saved plans
   });
 
   test("apply role writes are scoped to twinstack-* wherever the ARN carries a name", () => {
@@ -296,6 +303,7 @@ describe("github-oidc: refusals", () => {
     ["a wildcard repository", { github: { owner: "example-org", repository: "twin*" } }, /github.repository/],
     ["a wildcard environment", { applyEnvironments: ["*"] }, /GitHub environment/],
     ["no apply environment", { applyEnvironments: [] }, /at least one/],
+    ["the preview environment on the apply role", { applyEnvironments: ["staging", "preview"], preview: {} }, /must not include the preview environment "preview"/],
     ["an existing provider without its ARN", { createProvider: false }, /providerArn/],
   ])("refuses %s", (_, override, message) => {
     expect(make(override as Partial<GithubOidcProps>)).toThrow(message);
@@ -379,7 +387,7 @@ describeWithTools("github-oidc: apply into the emulator", ["terraform", "provide
     const show = await terraform(["show", "-json", "-no-color"], { cwd: dir, cliConfigFile, env });
     const resources: Json[] = JSON.parse(show.stdout).values.root_module.resources;
     const roles = resources.filter((r) => r.type === "aws_iam_role").map((r) => r.values.name).sort();
-    expect(roles).toEqual([names.apply, names.plan, names.refresh].sort());
+    expect(roles).toEqual([names.apply, names.plan, names.preview, names.refresh].sort());
     const refresh = resources.find((r) => r.type === "aws_iam_role" && r.values.name === names.refresh)!;
     expect(JSON.parse(refresh.values.assume_role_policy).Statement[0].Condition.StringEquals).toEqual({
       "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",

@@ -92,11 +92,11 @@ describe("ApiFunction", () => {
   const { json, resource } = synth((scope) => new ApiFunction(scope, "api", props()));
   const statements = (): Statement[] => JSON.parse(only(resource, "aws_iam_role_policy").policy as string).Statement;
 
-  test("runs Node.js 20 on arm64, traced, in the private subnets with its own security group", () => {
+  test("runs Node.js 22 on arm64, traced, in the private subnets with its own security group", () => {
     // THEN the function has the runtime, architecture, tracing and VPC configuration
     expect(json).toHaveResourceWithProperties(LambdaFunction, {
       function_name: "twinstack-staging-api",
-      runtime: "nodejs20.x",
+      runtime: "nodejs22.x",
       architectures: ["arm64"],
       handler: "index.handler",
       tracing_config: { mode: "Active" },

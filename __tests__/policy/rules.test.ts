@@ -17,7 +17,12 @@ interface Case {
   base: () => Doc;
   edit?: (doc: Doc) => void;
   env?: EnvironmentFacts;
+  /** The clock of the evaluation; default FIXED_NOW (dated rules must not change verdict with the calendar). */
+  now?: Date;
 }
+
+/** The day the runtime lifecycle table was recorded: fixtures are judged as of then. */
+const FIXED_NOW = new Date("2026-11-30T12:00:00Z");
 
 const areas: Record<string, () => Doc> = {
   S3: s3Stack,
@@ -126,6 +131,10 @@ const failing: Case[] = [
   { rule: "TS-LMB-002", expect: "fail", base: computeStack, edit: (d) => delete d.resource.aws_lambda_function.api.vpc_config },
   { rule: "TS-LMB-003", expect: "fail", base: computeStack, edit: (d) => (d.resource.aws_lambda_function.api.reserved_concurrent_executions = -1) },
   { rule: "TS-LMB-004", expect: "fail", base: computeStack, edit: (d) => (d.resource.aws_lambda_function.api.runtime = "nodejs16.x") },
+  { rule: "TS-LMB-004", expect: "fail", base: computeStack, edit: (d) => (d.resource.aws_lambda_function.api.runtime = "nodejs20.x") },
+  { rule: "TS-LMB-004", expect: "fail", base: computeStack, edit: (d) => (d.resource.aws_lambda_function.api.runtime = "nodejs99.x") },
+  // The same nodejs22.x that passes today fails once AWS blocks creating functions on it.
+  { rule: "TS-LMB-004", expect: "fail", base: computeStack, now: new Date("2027-06-01T00:00:00Z") },
   { rule: "TS-LMB-005", expect: "fail", base: computeStack, edit: (d) => (d.resource.aws_lambda_function.api.environment.variables.DB_PASSWORD = "correct-horse-battery") },
   { rule: "TS-LMB-005", expect: "fail", base: computeStack, edit: (d) => (d.resource.aws_lambda_function.api.environment.variables.SETTINGS = ["AKIA", "ABCDEFGHIJKLMNOP"].join("")) },
   { rule: "TS-LMB-006", expect: "fail", base: computeStack, edit: (d) => delete d.resource.aws_lambda_permission.invoke.source_arn },
@@ -232,8 +241,7 @@ function run(c: Case) {
   if (!rule) throw new Error(`unknown rule ${c.rule}`);
   const doc = clone(c.base());
   c.edit?.(doc);
-  return evaluate([rule], [StackModel.fromSynth("fixture", doc)], c.env ?? PROTECTED)
-    .rules[0];
+  return evaluate([rule], [StackModel.fromSynth("fixture", doc)], c.env ?? PROTECTED, [], { now: c.now ?? FIXED_NOW }).rules[0];
 }
 
 describe("policy rules", () => {

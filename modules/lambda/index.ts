@@ -1,5 +1,5 @@
 /**
- * The API function: a Node.js 20 (arm64) Lambda in the private subnets, packaged from a folder
+ * The API function: a Node.js 22 (arm64) Lambda in the private subnets, packaged from a folder
  * with no build step, traced by X-Ray, logging to its own retained log group, with a security
  * group and an execution role that allow exactly what it needs and nothing else.
  */
@@ -20,8 +20,12 @@ export const DEFAULT_API_CODE_PATH = resolve(__dirname, "..", "..", "functions",
 /** The repository's VERSION file, the default `APP_VERSION`. */
 export const VERSION_FILE = resolve(__dirname, "..", "..", "VERSION");
 
-/** Runtime and architecture are fixed: the handler is plain Node.js 20 JavaScript, Graviton is cheaper. */
-export const RUNTIME = "nodejs20.x";
+/**
+ * Runtime and architecture are fixed: the handler is plain Node.js JavaScript, Graviton is cheaper.
+ * nodejs22.x is the newest runtime AWS provider 5.100 accepts (it rejects nodejs24.x); AWS blocks
+ * creating functions on it from 2027-06-01 (scripts/policy/runtime-lifecycle.ts, rule TS-LMB-004).
+ */
+export const RUNTIME = "nodejs22.x";
 export const ARCHITECTURE = "arm64";
 
 /** The database the function connects to, with IAM authentication. */

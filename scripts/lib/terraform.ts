@@ -1,13 +1,19 @@
 /**
- * Offline Terraform: find the local provider mirror, write a CLI config that installs
- * providers only from it (with a shared plugin cache), and run terraform with it.
+ * Terraform for tests, the sandbox and the plan/apply wrappers: the AWS provider comes from a
+ * local provider mirror when the machine has one (offline, fast), otherwise from its registry
+ * (registry.terraform.io), as on a laptop or a GitHub runner. The mirror is an accelerator,
+ * never a requirement. One CLI config per use, with a shared plugin cache either way.
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-const PROVIDER = "registry.terraform.io/hashicorp/aws";
+/** Where Terraform installs providers from when there is no mirror. */
+export const PROVIDER_REGISTRY_HOST = "registry.terraform.io";
+const PROVIDER = `${PROVIDER_REGISTRY_HOST}/hashicorp/aws`;
+/** TWINSTACK_PROVIDER_MIRROR values that turn the mirror off (use the registry even where a mirror exists). */
+const MIRROR_OFF = ["off", "none", "registry"];
 export const AWS_PROVIDER_VERSION = "5.100.0";
 
 /** Places a mirror is usually found, checked in order after TWINSTACK_PROVIDER_MIRROR. */
@@ -30,7 +36,19 @@ function hasAwsProvider(mirror: string): boolean {
   return existsSync(dir) && readdirSync(dir).length > 0;
 }
 
-/** The directory holding `registry.terraform.io/hashicorp/aws/5.100.0/…`, or a clear error. */
+/**
+ * The directory holding `registry.terraform.io/hashicorp/aws/5.100.0/…`, or undefined when there
+ * is none (or TWINSTACK_PROVIDER_MIRROR=off): then Terraform installs the provider from its registry.
+ * A TWINSTACK_PROVIDER_MIRROR path that does not hold the provider is an error, not a fallback.
+ */
+export function locateProviderMirror(env: NodeJS.ProcessEnv = process.env, candidates: readonly string[] = MIRROR_CANDIDATES): string | undefined {
+  const configured = env.TWINSTACK_PROVIDER_MIRROR?.trim();
+  if (configured && MIRROR_OFF.includes(configured.toLowerCase())) return undefined;
+  if (configured) return findProviderMirror(env);
+  return candidates.find(hasAwsProvider);
+}
+
+/** The directory holding `registry.terraform.io/hashicorp/aws/5.100.0/…`, or a clear error (for what must run offline). */
 export function findProviderMirror(env: NodeJS.ProcessEnv = process.env): string {
   const configured = env.TWINSTACK_PROVIDER_MIRROR;
   if (configured) {
@@ -60,30 +78,41 @@ export async function assertTerraformAvailable(env: NodeJS.ProcessEnv = process.
   return JSON.parse(result.stdout).terraform_version as string;
 }
 
+/** Where `terraform init` will take the AWS provider from. */
+export type ProviderSource = { readonly kind: "mirror"; readonly path: string } | { readonly kind: "registry"; readonly host: string };
+
+export function describeProviderSource(source: ProviderSource): string {
+  return source.kind === "mirror" ? `provider mirror ${source.path}` : `${PROVIDER} ${AWS_PROVIDER_VERSION} from ${source.host} (no local mirror)`;
+}
+
+export interface TerraformCliConfig {
+  readonly cliConfigFile: string;
+  readonly pluginCacheDir: string;
+  readonly providerSource: ProviderSource;
+}
+
 /**
- * Writes a Terraform CLI config that installs the AWS provider only from the mirror, with a
- * plugin cache so providers are linked, not copied, into each working directory.
+ * Writes a Terraform CLI config with a plugin cache (providers are linked, not copied, into each
+ * working directory). With a mirror, the AWS provider installs only from it (offline); without
+ * one, the config has no `provider_installation` block, so Terraform installs from the registry.
+ * `mirror`: default the located one; `null` for the registry.
  */
-export function writeOfflineCliConfig(dir = join(tmpdir(), "twinstack-terraform"), mirror = findProviderMirror()): { cliConfigFile: string; pluginCacheDir: string } {
+export function writeTerraformCliConfig(dir = join(tmpdir(), "twinstack-terraform"), mirror: string | null = locateProviderMirror() ?? null): TerraformCliConfig {
   const pluginCacheDir = join(dir, "plugin-cache");
   mkdirSync(pluginCacheDir, { recursive: true });
   const cliConfigFile = join(dir, "terraform.rc");
-  writeFileSync(
-    cliConfigFile,
-    [
-      `plugin_cache_dir = ${JSON.stringify(pluginCacheDir)}`,
-      `disable_checkpoint = true`,
-      `provider_installation {`,
-      `  filesystem_mirror {`,
-      `    path    = ${JSON.stringify(mirror)}`,
-      `    include = [${JSON.stringify(PROVIDER)}]`,
-      `  }`,
-      `}`,
-      ``,
-    ].join("\n"),
-  );
-  return { cliConfigFile, pluginCacheDir };
+  const installation = mirror
+    ? [`provider_installation {`, `  filesystem_mirror {`, `    path    = ${JSON.stringify(mirror)}`, `    include = [${JSON.stringify(PROVIDER)}]`, `  }`, `}`]
+    : [];
+  writeFileSync(cliConfigFile, [`plugin_cache_dir = ${JSON.stringify(pluginCacheDir)}`, `disable_checkpoint = true`, ...installation, ``].join("\n"));
+  return { cliConfigFile, pluginCacheDir, providerSource: mirror ? { kind: "mirror", path: mirror } : { kind: "registry", host: PROVIDER_REGISTRY_HOST } };
 }
+
+/**
+ * @deprecated Kept for callers written when the mirror was required; it now falls back to the
+ * registry like `writeTerraformCliConfig`, which new code should call.
+ */
+export const writeOfflineCliConfig = writeTerraformCliConfig;
 
 export interface CommandResult {
   readonly code: number;
@@ -135,7 +164,7 @@ async function withInitLock<T>(cliConfigFile: string, work: () => Promise<T>): P
   }
 }
 
-/** Runs terraform in a stack directory with the offline CLI config and no prompts. */
+/** Runs terraform in a stack directory with the given CLI config and no prompts. */
 export function terraform(args: string[], options: { cwd: string; cliConfigFile: string; env?: NodeJS.ProcessEnv }): Promise<CommandResult> {
   if (args[0] === "init") return withInitLock(options.cliConfigFile, () => runTerraform(args, options));
   return runTerraform(args, options);

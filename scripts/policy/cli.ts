@@ -1,5 +1,5 @@
 /**
- * `npm run policy -- [--env <name>]... [--synth-dir <dir>] [--json] [--verbose]`
+ * `npm run policy -- [--env <name>]... [--synth-dir <dir>] [--as-of <YYYY-MM-DD>] [--json] [--verbose]`
  * Synthesizes (or reads) the stacks and prints, per environment, every rule with
  * pass / fail / suppressed / not-applicable. Exit 1 on any unsuppressed failure or bad suppression.
  */
@@ -13,6 +13,7 @@ import { synthesizeTo } from "../lib/synth";
 import { EnvironmentReport } from "./engine";
 import { StackModel } from "./model";
 import { formatReport } from "./report";
+import { ALL_RULES } from "./rules";
 import { evaluateEnvironment, loadSynthDir } from "./run";
 
 /** Environments checked when no --env is given: every named one, plus the preview of PREVIEW_PR. */
@@ -46,6 +47,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     .description("Checks the synthesized Terraform of each environment against twinstack's security rules (offline).")
     .option("--env <name>", "environment to check (repeatable): staging, production, preview-pr-<n>", (value: string, previous: string[]) => [...previous, value], [] as string[])
     .option("--synth-dir <dir>", "read an existing synth output (cdktf.out) instead of synthesizing")
+    .option("--as-of <date>", "judge dated rules (the Lambda runtime lifecycle) as of this day, YYYY-MM-DD; default today")
     .option("--json", "print the reports as JSON")
     .option("--verbose", "list passing resources too")
     .exitOverride();
@@ -55,7 +57,12 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     const code = (error as { exitCode?: number }).exitCode;
     return code === 0 ? 0 : 2;
   }
-  const options = program.opts<{ env: string[]; synthDir?: string; json?: boolean; verbose?: boolean }>();
+  const options = program.opts<{ env: string[]; synthDir?: string; asOf?: string; json?: boolean; verbose?: boolean }>();
+  const now = options.asOf === undefined ? new Date() : new Date(`${options.asOf}T00:00:00Z`);
+  if (options.asOf !== undefined && (!/^\d{4}-\d{2}-\d{2}$/.test(options.asOf) || Number.isNaN(now.getTime()))) {
+    process.stderr.write(`policy: --as-of (${JSON.stringify(options.asOf)}) must be a date, YYYY-MM-DD\n`);
+    return 2;
+  }
   let configs: EnvironmentConfig[];
   try {
     configs = (options.env.length > 0 ? options.env : defaultEnvironments()).map((name) => resolveEnvironment(name));
@@ -69,7 +76,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   const { stacks, cleanup } = options.synthDir ? { stacks: loadSynthDir(options.synthDir), cleanup: () => undefined } : await synthesizeFor(configs);
   let reports: EnvironmentReport[];
   try {
-    reports = configs.map((config) => evaluateEnvironment(config, stacks));
+    reports = configs.map((config) => evaluateEnvironment(config, stacks, ALL_RULES, now));
   } finally {
     cleanup();
   }

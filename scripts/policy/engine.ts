@@ -23,12 +23,16 @@ export const DEFAULT_PUBLIC_ROUTES = ["GET /health", "GET /version"];
 export interface RuleContext {
   readonly stack: StackModel;
   readonly env: EnvironmentFacts;
+  /** The evaluation's clock (dated rules, e.g. runtime lifecycles, compare against it). */
+  readonly now: Date;
 }
 
 /** A rule's verdict on one resource; `undefined` from `check` means not applicable to it. */
 export interface Verdict {
   readonly pass: boolean;
   readonly reason: string;
+  /** A passing verdict that needs attention soon (printed as WARN, does not fail the report). */
+  readonly warning?: boolean;
 }
 
 export interface Rule {
@@ -45,6 +49,8 @@ export interface Rule {
 
 export const pass = (reason: string): Verdict => ({ pass: true, reason });
 export const fail = (reason: string): Verdict => ({ pass: false, reason });
+/** Passes today, but says what will stop passing and when. */
+export const warn = (reason: string): Verdict => ({ pass: true, reason, warning: true });
 
 /** An explicit exception, per environment and resource, with a written reason. */
 export interface Suppression {
@@ -67,6 +73,8 @@ export interface Finding {
   readonly reason: string;
   /** The suppression's reason when suppressed. */
   readonly suppressedBecause?: string;
+  /** A pass that warns (see `warn`). */
+  readonly warning?: boolean;
 }
 
 export interface RuleResult {
@@ -87,6 +95,8 @@ export interface EnvironmentReport {
   /** Invalid or stale suppressions: each is an error. */
   readonly suppressionErrors: string[];
   readonly counts: Record<Status, number>;
+  /** Passing findings that warn (they do not affect `ok`). */
+  readonly warnings: number;
   /** True when there is no unsuppressed failure and no suppression error. */
   readonly ok: boolean;
 }
@@ -110,7 +120,9 @@ export function evaluate(
   stacks: readonly StackModel[],
   env: EnvironmentFacts,
   suppressions: readonly Suppression[] = [],
+  options: { readonly now?: Date } = {},
 ): EnvironmentReport {
+  const now = options.now ?? new Date();
   const suppressionErrors: string[] = [];
   const valid: Suppression[] = [];
   const ids = new Set(rules.map((r) => r.id));
@@ -129,7 +141,7 @@ export function evaluate(
   const results: RuleResult[] = rules.map((rule) => {
     const findings: Finding[] = [];
     for (const stack of stacks) {
-      const context: RuleContext = { stack, env };
+      const context: RuleContext = { stack, env, now };
       for (const resource of stack.ofType(...rule.resourceTypes)) {
         let verdict: Verdict | undefined;
         try {
@@ -140,7 +152,7 @@ export function evaluate(
         if (!verdict) continue;
         const base = { rule: rule.id, stack: stack.name, address: resource.address, path: resource.path, reason: verdict.reason };
         if (verdict.pass) {
-          findings.push({ ...base, status: "pass" });
+          findings.push(verdict.warning ? { ...base, status: "pass", warning: true } : { ...base, status: "pass" });
           continue;
         }
         const suppression = valid.find((s) => suppressionMatches(s, { ...base, status: "fail" }));
@@ -177,6 +189,7 @@ export function evaluate(
     rules: results,
     suppressionErrors,
     counts,
+    warnings: results.reduce((sum, r) => sum + r.findings.filter((f) => f.warning).length, 0),
     ok: counts.fail === 0 && suppressionErrors.length === 0,
   };
 }

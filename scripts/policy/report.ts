@@ -16,9 +16,11 @@ export function formatReport(reports: readonly EnvironmentReport[], options: { v
       const applicable = rule.findings.length;
       const failing = rule.findings.filter((f) => f.status === "fail").length;
       const count = applicable === 0 ? "" : ` [${applicable - failing}/${applicable}]`;
-      lines.push(`${MARK[rule.status]} ${rule.rule.padEnd(12)} ${rule.title}${count}${refs ? `  (${refs})` : ""}`);
+      const mark = rule.status === "pass" && rule.findings.some((f) => f.warning) ? "WARN" : MARK[rule.status];
+      lines.push(`${mark} ${rule.rule.padEnd(12)} ${rule.title}${count}${refs ? `  (${refs})` : ""}`);
       for (const finding of rule.findings) {
-        if (finding.status === "fail") lines.push(`       ✗ ${finding.stack} ${finding.address}: ${finding.reason}`);
+        if (finding.warning) lines.push(`       ! ${finding.stack} ${finding.address}: ${finding.reason}`);
+        else if (finding.status === "fail") lines.push(`       ✗ ${finding.stack} ${finding.address}: ${finding.reason}`);
         else if (finding.status === "suppressed") lines.push(`       ~ ${finding.stack} ${finding.address}: ${finding.reason} — suppressed: ${finding.suppressedBecause}`);
         else if (options.verbose) lines.push(`       ✓ ${finding.stack} ${finding.address}: ${finding.reason}`);
       }
@@ -27,6 +29,7 @@ export function formatReport(reports: readonly EnvironmentReport[], options: { v
     const c = report.counts;
     lines.push(
       `-- ${report.environment}: ${c.pass} pass, ${c.fail} fail, ${c.suppressed} suppressed, ${c["not-applicable"]} not applicable` +
+        `${report.warnings ? `, ${report.warnings} warning(s)` : ""}` +
         `${report.suppressionErrors.length ? `, ${report.suppressionErrors.length} suppression error(s)` : ""} → ${report.ok ? "OK" : "FAILED"}`,
       "",
     );

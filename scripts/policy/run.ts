@@ -41,6 +41,6 @@ export function stacksOf(config: EnvironmentConfig, stacks: Map<string, StackMod
   return bootstrap ? [own, bootstrap] : [own];
 }
 
-export function evaluateEnvironment(config: EnvironmentConfig, stacks: Map<string, StackModel>, rules: readonly Rule[] = ALL_RULES): EnvironmentReport {
-  return evaluate(rules, stacksOf(config, stacks), factsFromConfig(config), suppressionsFromConfig(config));
+export function evaluateEnvironment(config: EnvironmentConfig, stacks: Map<string, StackModel>, rules: readonly Rule[] = ALL_RULES, now = new Date()): EnvironmentReport {
+  return evaluate(rules, stacksOf(config, stacks), factsFromConfig(config), suppressionsFromConfig(config), { now });
 }

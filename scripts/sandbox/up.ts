@@ -20,7 +20,7 @@ import { SANDBOX_STATE_FILE, SandboxState, readSandboxState, sandboxEnv } from "
 import { StackRunner } from "../lib/deploy";
 import { StepList } from "../lib/progress";
 import { REPO_ROOT, synthesizeTo } from "../lib/synth";
-import { MissingToolError, assertTerraformAvailable, findProviderMirror, runCommand, writeOfflineCliConfig } from "../lib/terraform";
+import { MissingToolError, assertTerraformAvailable, describeProviderSource, runCommand, writeTerraformCliConfig } from "../lib/terraform";
 import { seedUsers } from "../users/seed";
 import { assumeRoleCredentials, emulatorUnavailableReason, startEmulator } from "./emulator";
 import { SANDBOX_ACCOUNT, SANDBOX_DIR, SANDBOX_LOG, SANDBOX_OUTDIR, SANDBOX_REGION, bootstrapStatePath } from "./paths";
@@ -49,14 +49,15 @@ async function main(): Promise<void> {
   console.log("twinstack sandbox: emulated AWS on loopback, no AWS account needed\n");
 
   // 1. Tools, with a clear message naming whatever is missing.
-  const cliConfigFile = await steps.step("Checking tools (terraform, provider mirror, moto_server)", async (note) => {
+  const cliConfigFile = await steps.step("Checking tools (terraform, AWS provider source, moto_server)", async (note) => {
     const version = await assertTerraformAvailable();
-    const mirror = findProviderMirror();
     const missingEmulator = emulatorUnavailableReason();
     if (missingEmulator) throw new MissingToolError(missingEmulator);
-    note(`terraform ${version}, provider mirror ${mirror}`);
     mkdirSync(SANDBOX_DIR, { recursive: true });
-    return writeOfflineCliConfig(`${SANDBOX_DIR}/terraform-cli`, mirror).cliConfigFile;
+    // The local mirror when there is one; otherwise terraform init installs the provider from its registry.
+    const config = writeTerraformCliConfig(`${SANDBOX_DIR}/terraform-cli`);
+    note(`terraform ${version}, ${describeProviderSource(config.providerSource)}`);
+    return config.cliConfigFile;
   });
 
   // 2. The emulator: reuse a running sandbox (npm start twice is safe) or start one that outlives us.

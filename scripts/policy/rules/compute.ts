@@ -1,26 +1,9 @@
 /** Lambda and API Gateway (HTTP API, apigatewayv2). */
-import { DEFAULT_PUBLIC_ROUTES, Rule, fail, pass } from "../engine";
+import { DEFAULT_PUBLIC_ROUTES, Rule, fail, pass, warn } from "../engine";
 import { asList, asNumber, block, isExpression, stringList } from "../model";
+import { RECORDED_ON, replacementRuntimes, runtimeStatus } from "../runtime-lifecycle";
 
 const FN = "aws_lambda_function";
-
-/** Runtimes AWS still supports for create and update (Lambda runtime deprecation table, 2025). */
-export const SUPPORTED_RUNTIMES = [
-  "nodejs20.x",
-  "nodejs22.x",
-  "python3.10",
-  "python3.11",
-  "python3.12",
-  "python3.13",
-  "java11",
-  "java17",
-  "java21",
-  "dotnet8",
-  "ruby3.3",
-  "ruby3.4",
-  "provided.al2",
-  "provided.al2023",
-];
 
 const SECRET_NAME = /(secret|passw(or)?d|token|api[_-]?key|private[_-]?key|credential)/i;
 const SECRET_VALUE = /(AKIA[0-9A-Z]{16}|-----BEGIN [A-Z ]*PRIVATE KEY-----|xox[bap]-|ghp_[A-Za-z0-9]{20,}|sk_live_)/;
@@ -60,13 +43,20 @@ export const computeRules: Rule[] = [
   },
   {
     id: "TS-LMB-004",
-    title: "Lambda runtime is supported (not deprecated)",
+    title: "Lambda runtime is not blocked by AWS (dated runtime lifecycle)",
     resourceTypes: [FN],
     checkov: ["CKV_AWS_363"],
-    check: (r) => {
+    check: (r, { now }) => {
       if (r.values.package_type === "Image") return undefined;
-      const runtime = r.values.runtime;
-      return typeof runtime === "string" && SUPPORTED_RUNTIMES.includes(runtime) ? pass(`runtime ${runtime}`) : fail(`runtime ${JSON.stringify(runtime ?? null)} is deprecated or unknown; use one of ${SUPPORTED_RUNTIMES.slice(0, 2).join(", ")}`);
+      const runtime = typeof r.values.runtime === "string" ? r.values.runtime : JSON.stringify(r.values.runtime ?? null);
+      const status = runtimeStatus(runtime, now);
+      if (status.kind === "unknown") return fail(`runtime ${runtime} is not in the dated lifecycle table (scripts/policy/runtime-lifecycle.ts, recorded ${RECORDED_ON}): add it with AWS's dates, or use a recorded runtime`);
+      const dates = `deprecated ${status.lifecycle.deprecated}, create blocked from ${status.blockCreate}${status.lifecycle.blockUpdate ? `, update blocked from ${status.lifecycle.blockUpdate}` : ""}`;
+      const instead = replacementRuntimes(runtime, now);
+      const move = instead.length > 0 ? `; move to ${instead.join(" or ")}` : "";
+      if (status.kind === "blocked") return fail(`runtime ${runtime}: AWS blocks creating functions on it since ${status.blockCreate} (${dates})${move}`);
+      if (status.kind === "warning") return warn(`runtime ${runtime}: AWS blocks creating functions on it from ${status.blockCreate}, in ${status.daysLeft} day(s) (${dates})${move}`);
+      return pass(`runtime ${runtime}: create blocked from ${status.blockCreate}, ${status.daysLeft} days away`);
     },
   },
   {

@@ -274,6 +274,8 @@ export type EnvironmentConfig = z.output<typeof EnvironmentConfigSchema>;
 
 /** A configuration error that names where it is, the field and what is allowed. */
 export class ConfigError extends Error {
+  /** Operator commands exit 2 on it: bad configuration or input is refused, never half-run. */
+  readonly exitCode = 2;
   constructor(message: string) {
     super(message);
     this.name = "ConfigError";

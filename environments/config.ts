@@ -218,7 +218,10 @@ export const EnvironmentConfigSchema = z
     site: SiteSchema.prefault({}),
     /** The environment's own Cognito user pool. */
     auth: AuthSchema,
-    /** Baseline users `npm run users:seed` creates in this environment's pool. */
+    /**
+     * Baseline users of this environment's pool: `npm run users:seed` creates them, or, in a
+     * protected environment (which users:seed refuses), Terraform does and Cognito invites them by email.
+     */
     users: z.array(UserSchema).default([]),
     /** Alarm recipients and thresholds. */
     alerts: AlertsSchema.prefault({}),

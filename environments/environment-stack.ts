@@ -144,6 +144,8 @@ export class EnvironmentStack extends TerraformStack {
       idTokenValidityMinutes: config.auth.tokenValidityMinutes,
       refreshTokenValidityDays: config.auth.refreshTokenValidityDays,
       existingUserPoolId: config.auth.existingUserPoolId,
+      // users:seed refuses a protected environment (the write guard), so its configured users are Terraform's, invited by Cognito's email.
+      invitedUsers: config.protected ? config.users : undefined,
     });
 
     const ssmPrefix = `/${config.project}/${config.name}`;

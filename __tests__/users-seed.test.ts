@@ -187,26 +187,19 @@ describeWithTools("users:seed against the emulator", ["moto_server"], () => {
     expect((await cognito.send(new ListUsersCommand({ UserPoolId: userPoolId }))).Users).toHaveLength(0);
   });
 
-  test("GIVEN staging's config but --user-pool-id naming a pool tagged Environment=production WHEN users:seed staging runs THEN exit 2 and no user is created there", async () => {
+  test.each([
+    ["tagged Environment=production", "customers", { Environment: "production" }, "is tagged Environment=production, a protected environment"],
+    ["named like production's (twinstack-production) but tagged staging", "twinstack-production", { Environment: "staging" }, "is named like protected environment production's resources"],
+  ])("GIVEN staging's config but --user-pool-id naming a pool %s WHEN users:seed staging runs THEN exit 2 and no user is created there", async (_, name, tags, reason) => {
     // GIVEN
-    const userPoolId = await newPool(cognito, "customers", ["admin"], { Environment: "production" });
+    const userPoolId = await newPool(cognito, name, ["admin"], tags);
     const staging = { ...resolveEnvironment("staging"), accountId: EMULATOR_DEFAULT_ACCOUNT, users: [{ email: "qa@example.com", groups: ["admin"] }] } as EnvironmentConfig;
     const output: string[] = [];
     // WHEN
     const code = await main(["staging", "--user-pool-id", userPoolId], cliDeps(staging, output));
     // THEN
     expect(code).toBe(2);
-    expect(output.join("\n")).toContain(`user pool ${userPoolId} is tagged Environment=production, a protected environment`);
-    expect((await cognito.send(new ListUsersCommand({ UserPoolId: userPoolId }))).Users).toHaveLength(0);
-  });
-
-  test("GIVEN a pool named like production's (twinstack-production) but tagged staging WHEN users:seed staging runs THEN exit 2 by its name", async () => {
-    const userPoolId = await newPool(cognito, "twinstack-production", ["admin"], { Environment: "staging" });
-    const staging = { ...resolveEnvironment("staging"), accountId: EMULATOR_DEFAULT_ACCOUNT, users: [{ email: "qa@example.com", groups: ["admin"] }] } as EnvironmentConfig;
-    const output: string[] = [];
-    const code = await main(["staging", "--user-pool-id", userPoolId], cliDeps(staging, output));
-    expect(code).toBe(2);
-    expect(output.join("\n")).toContain("is named like protected environment production's resources");
+    expect(output.join("\n")).toContain(`user pool ${userPoolId} ${reason}`);
     expect((await cognito.send(new ListUsersCommand({ UserPoolId: userPoolId }))).Users).toHaveLength(0);
   });
 

@@ -6,11 +6,11 @@
  * untagged bucket, or no confirmation all stop the command with exit 2 before any write, and the
  * protected bucket's objects are unchanged. The copy engine itself is covered by objects-sync.test.ts.
  */
-import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { CreateBucketCommand, ListObjectsV2Command, PutBucketTaggingCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { uploadsBucketName } from "../../environments/naming";
 import { namedEnvironments, validateEnvironments } from "../../environments/registry";
+import { runCommand } from "../../scripts/lib/terraform";
 import { clientConfig, emulatorProcessEnv, startEmulator, type Emulator } from "../../scripts/sandbox/emulator";
 import { describeWithTools } from "../helpers/requirements";
 
@@ -21,21 +21,8 @@ const { staging, production } = validateEnvironments(namedEnvironments);
 const STAGING_UPLOADS = uploadsBucketName(staging);
 const PRODUCTION_UPLOADS = uploadsBucketName(production);
 
-function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(join(REPO, "node_modules", ".bin", "tsx"), [join(REPO, "scripts", "refresh", "objects", "cli.ts"), ...args], {
-      cwd: REPO,
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => (stdout += chunk));
-    child.stderr.on("data", (chunk) => (stderr += chunk));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
-}
+/** The command as an operator runs it: a child process, stdin a pipe (no terminal). */
+const runCli = (args: string[], env: NodeJS.ProcessEnv) => runCommand(join(REPO, "node_modules", ".bin", "tsx"), [join(REPO, "scripts", "refresh", "objects", "cli.ts"), ...args], { cwd: REPO, env });
 
 describeWithTools("refresh:objects write guard (emulator)", ["moto_server"], () => {
   let emulator: Emulator;
@@ -70,7 +57,7 @@ describeWithTools("refresh:objects write guard (emulator)", ["moto_server"], () 
   });
 
   test("GIVEN staging's uploads as source and production's uploads as destination WHEN refresh:objects runs THEN it exits 2 before any write and production's objects are unchanged", async () => {
-    // WHEN (no --yes, no terminal: as a script or a careless copy-paste would run it)
+    // WHEN (no --yes, stdin not a terminal: as a script or a careless copy-paste would run it)
     const result = await runCli(["--source-bucket", STAGING_UPLOADS, "--dest-bucket", PRODUCTION_UPLOADS, "--endpoint-url", emulator.endpoint], env);
 
     // THEN refused, naming the protected environment; production's objects are all still there

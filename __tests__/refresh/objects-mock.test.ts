@@ -166,19 +166,11 @@ describe("object sync contract (aws-sdk-client-mock)", () => {
     // GIVEN (moto does not enforce IAM, so the denial is mocked)
     s3Mock.on(GetBucketTaggingCommand).rejects(s3Error("AccessDenied", 403, "Access Denied"));
     const stderr: string[] = [];
-    const errWrite = jest.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
-      stderr.push(String(chunk));
-      return true;
+    // WHEN
+    const code = await main(["node", "cli", "--source-bucket", "prod-uploads", "--dest-bucket", "staging-uploads", "--yes", "--delete", "--json", "--copy-transport", "sdk"], {
+      stdout: () => undefined,
+      stderr: (text) => stderr.push(text),
     });
-    const outWrite = jest.spyOn(process.stdout, "write").mockImplementation(() => true);
-    let code: number;
-    try {
-      // WHEN
-      code = await main(["node", "cli", "--source-bucket", "prod-uploads", "--dest-bucket", "staging-uploads", "--yes", "--delete", "--json", "--copy-transport", "sdk"]);
-    } finally {
-      errWrite.mockRestore();
-      outWrite.mockRestore();
-    }
     // THEN
     expect(code).toBe(2);
     expect(stderr.join("")).toContain("cannot read the tags of bucket staging-uploads (AccessDenied): grant s3:GetBucketTagging on arn:aws:s3:::staging-uploads");

@@ -7,7 +7,7 @@
  *    reads the target's uploads bucket tags before any write, so a bucket tagged as production's
  *    stops `plan` and `run` with exit 2 and its objects stay.
  */
-import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, ListObjectsV2Command, PutBucketTaggingCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { EnvironmentConfig } from "../../environments/config";
 import { uploadsBucketName } from "../../environments/naming";
@@ -15,7 +15,6 @@ import { environmentInputs, resolveEnvironment } from "../../environments/regist
 import type { AccountClients } from "../../scripts/refresh/accounts";
 import { main, type CliDeps } from "../../scripts/refresh/cli";
 import { realClock } from "../../scripts/refresh/core";
-import { lockTableName } from "../../scripts/refresh/lock";
 import { createSyncClient } from "../../scripts/refresh/objects/client";
 import { clientConfig, startEmulator, type Emulator } from "../../scripts/sandbox/emulator";
 import { describeWithTools } from "../helpers/requirements";
@@ -69,16 +68,6 @@ describeWithTools("refresh CLI: the write guard reads the target's tags (emulato
     staging = resolveEnvironment("staging", inputs);
     production = resolveEnvironment("production", inputs);
     s3 = new S3Client({ ...clientConfig(emulator), forcePathStyle: true });
-    const dynamodb = new DynamoDBClient(clientConfig(emulator));
-    await dynamodb.send(
-      new CreateTableCommand({
-        TableName: lockTableName(staging),
-        AttributeDefinitions: [{ AttributeName: "LockID", AttributeType: "S" }],
-        KeySchema: [{ AttributeName: "LockID", KeyType: "HASH" }],
-        BillingMode: "PAY_PER_REQUEST",
-      }),
-    );
-    dynamodb.destroy();
     for (const bucket of [uploadsBucketName(production), uploadsBucketName(staging)]) await s3.send(new CreateBucketCommand({ Bucket: bucket }));
     await tag(uploadsBucketName(production), "production");
     await s3.send(new PutObjectCommand({ Bucket: uploadsBucketName(production), Key: "avatars/1.png", Body: "one" }));

@@ -18,10 +18,10 @@
  */
 import { createInterface } from "node:readline/promises";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import type { EnvironmentConfig } from "../../../environments/config";
+import { ConfigError, type EnvironmentConfig } from "../../../environments/config";
 import { uploadsBucketName } from "../../../environments/naming";
 import { environmentInputs, resolveEnvironment } from "../../../environments/registry";
-import { ConfigError } from "../../../environments/config";
+import { useSandboxIfRunning } from "../../lib/aws-context";
 import { confirmWrite } from "../../lib/confirm";
 import { assertEnvironmentWritable, assertWriteTargets, bucketTarget, guardRegistry } from "../../lib/guard";
 import { RefusedError, maskAccounts } from "../core";
@@ -346,6 +346,8 @@ async function execute(
 }
 
 if (require.main === module) {
+  const sandbox = useSandboxIfRunning();
+  if (sandbox) process.stderr.write(`${COMMAND}: using the sandbox at ${sandbox.endpoint} (npm run sandbox:down to stop it)\n`);
   main(process.argv).then(
     (code) => {
       process.exitCode = code;

@@ -133,7 +133,8 @@ interface Session {
   close: () => void;
 }
 
-async function openSession(options: CommonOptions, deps: CliDeps): Promise<Session> {
+/** `read`: status only, which writes nothing and so skips the write guard. */
+async function openSession(options: CommonOptions, deps: CliDeps, purpose: "write" | "read" = "write"): Promise<Session> {
   // A bar for the objects half on a terminal (not with --json): event lines print above it.
   const display = !options.json && deps.progress?.isTTY ? terminalProgress(deps.progress) : undefined;
   // Every line is masked: bucket names and ARNs carry account ids.
@@ -158,7 +159,7 @@ async function openSession(options: CommonOptions, deps: CliDeps): Promise<Sessi
   events.emit({ half: "refresh", step: "accounts", state: "done", identifiers: { source: maskAccounts(source.accountId), target: maskAccounts(target.accountId) } });
   // The write guard, before any write (plan reports its refusals): the target's cluster and uploads bucket must be the target's by name and Environment tag.
   // The cluster may be absent mid-swap (resume, rollback): then its name alone is judged.
-  const guarded = new Set(selectHalves(options.only));
+  const guarded = new Set(purpose === "write" ? selectHalves(options.only) : []);
   await assertWriteTargets({
     registry: guardRegistry(deps.env),
     env: target,
@@ -304,7 +305,7 @@ export async function main(argv: string[], deps: CliDeps): Promise<number> {
 
   withCommon(program.command("status").argument("[refresh-id]").description("the lock holder and what this tool's tags show")).action(
     guard(async (id: string | undefined, options: CommonOptions) => {
-      const session = await openSession(options, deps);
+      const session = await openSession(options, deps, "read");
       const holder = await session.lock.read();
       session.events.emit({ half: "refresh", step: "lock", state: "info", message: holder ? `held by ${holder.holder}: ${holder.refreshId} since ${holder.startedAt}` : "free" });
       for (const row of await session.half.status(id ? assertRefreshId(id) : undefined)) {

@@ -136,9 +136,9 @@ describe("preview environments", () => {
 
 describe("single-account topology", () => {
   test("TWINSTACK_SINGLE_ACCOUNT moves every environment into one account, sharing nothing", () => {
-    // GIVEN the checked-in two-account registry WHEN the single-account topology is selected
+    // GIVEN the checked-in two-account registry WHEN the single-account topology is selected (against an emulator: see registry-accounts.test.ts)
     const outdir = freshOutdir();
-    synthesize({ outdir, env: { TWINSTACK_SINGLE_ACCOUNT: "123456789012" } });
+    synthesize({ outdir, env: { TWINSTACK_SINGLE_ACCOUNT: "123456789012", AWS_ENDPOINT_URL: "http://127.0.0.1:5000" } });
     // THEN one bootstrap serves both environments
     expect(readdirSync(join(outdir, "stacks")).sort()).toEqual(["twinstack-bootstrap-123456789012", "twinstack-production", "twinstack-staging"]);
   });

@@ -79,6 +79,13 @@ describe("environment differences are data", () => {
     });
   });
 
+  test("a protected environment's configured users are Terraform's, invited by Cognito's email (users:seed refuses it); staging's are seeded, not in its stack", () => {
+    const production = resourcesOfType(synthEnvironment(environments.production).parsed, "aws_cognito_user");
+    expect(production.map((user) => user.username).sort()).toEqual(environments.production.users.map((user) => user.email).sort());
+    expect(production.every((user) => JSON.stringify(user.desired_delivery_mediums) === '["EMAIL"]' && user.message_action === undefined && user.temporary_password === undefined)).toBe(true);
+    expect(resourcesOfType(synthEnvironment(environments.staging).parsed, "aws_cognito_user")).toHaveLength(0);
+  });
+
   test("a preview has its own names and state key in staging's account", () => {
     const { parsed } = synthEnvironment(previewConfig(42));
     expect(parsed.terraform.backend?.s3).toMatchObject({ key: "twinstack-preview-pr-42/terraform.tfstate", bucket: "twinstack-tfstate-111111111111" });

@@ -32,8 +32,9 @@ async function groupsOf(client: CognitoIdentityProviderClient, userPoolId: strin
   return (page.Groups ?? []).map((group) => group.GroupName as string).sort();
 }
 
-async function newPool(client: CognitoIdentityProviderClient, name: string, groups = ["admin", "agent", "guest"]): Promise<string> {
-  const pool = await client.send(new CreateUserPoolCommand({ PoolName: name, UsernameAttributes: ["email"], AutoVerifiedAttributes: ["email"] }));
+async function newPool(client: CognitoIdentityProviderClient, name: string, groups = ["admin", "agent", "guest"], tags: Record<string, string> = { Environment: "staging" }): Promise<string> {
+  // Tagged as the stacks tag their pools: the write guard reads the Environment tag before any write.
+  const pool = await client.send(new CreateUserPoolCommand({ PoolName: name, UsernameAttributes: ["email"], AutoVerifiedAttributes: ["email"], UserPoolTags: tags }));
   const userPoolId = pool.UserPool!.Id!;
   for (const group of groups) await client.send(new CreateGroupCommand({ UserPoolId: userPoolId, GroupName: group }));
   return userPoolId;
@@ -157,9 +158,61 @@ describeWithTools("users:seed against the emulator", ["moto_server"], () => {
       stderr: (line) => output.push(line),
       clients: () => ({ cognito, ssm: new SSMClient(clientConfig(emulator)), sts: new STSClient(clientConfig(emulator)) }),
     });
+    // THEN refused (exit 2), the accounts masked
+    expect(code).toBe(2);
+    expect(output.join("\n")).toMatch(/environments\/staging lives in account \*{8}1111, but these credentials are for \*{8}9012/);
+    expect(output.join("\n")).not.toMatch(/\d{12}/);
+  });
+
+  function cliDeps(config: EnvironmentConfig, output: string[]) {
+    return {
+      env: { [SEED_PASSWORD_ENV]: PASSWORD },
+      stdout: (line: string) => output.push(line),
+      stderr: (line: string) => output.push(line),
+      resolve: () => config,
+      clients: () => ({ cognito, ssm: new SSMClient(clientConfig(emulator)), sts: new STSClient(clientConfig(emulator)) }),
+    };
+  }
+
+  test("GIVEN production (protected) with credentials for its account WHEN users:seed production runs THEN exit 2 and no user is created in its pool", async () => {
+    // GIVEN production's config in the emulator's account, and its pool tagged as its stack tags it
+    const userPoolId = await newPool(cognito, "twinstack-production", ["super_admin", "accounting", "agent"], { Environment: "production" });
+    const production = { ...resolveEnvironment("production"), accountId: EMULATOR_DEFAULT_ACCOUNT } as EnvironmentConfig;
+    const output: string[] = [];
+    // WHEN
+    const code = await main(["production", "--user-pool-id", userPoolId], cliDeps(production, output));
     // THEN
-    expect(code).toBe(1);
-    expect(output.join("\n")).toMatch(/environments\/staging lives in account 111111111111, but these credentials are for 123456789012/);
+    expect(code).toBe(2);
+    expect(output.join("\n")).toContain("environments/production is protected: users:seed never writes to it");
+    expect((await cognito.send(new ListUsersCommand({ UserPoolId: userPoolId }))).Users).toHaveLength(0);
+  });
+
+  test.each([
+    ["tagged Environment=production", "customers", { Environment: "production" }, "is tagged Environment=production, a protected environment"],
+    ["named like production's (twinstack-production) but tagged staging", "twinstack-production", { Environment: "staging" }, "is named like protected environment production's resources"],
+  ])("GIVEN staging's config but --user-pool-id naming a pool %s WHEN users:seed staging runs THEN exit 2 and no user is created there", async (_, name, tags, reason) => {
+    // GIVEN
+    const userPoolId = await newPool(cognito, name, ["admin"], tags);
+    const staging = { ...resolveEnvironment("staging"), accountId: EMULATOR_DEFAULT_ACCOUNT, users: [{ email: "qa@example.com", groups: ["admin"] }] } as EnvironmentConfig;
+    const output: string[] = [];
+    // WHEN
+    const code = await main(["staging", "--user-pool-id", userPoolId], cliDeps(staging, output));
+    // THEN
+    expect(code).toBe(2);
+    expect(output.join("\n")).toContain(`user pool ${userPoolId} ${reason}`);
+    expect((await cognito.send(new ListUsersCommand({ UserPoolId: userPoolId }))).Users).toHaveLength(0);
+  });
+
+  test("GIVEN a client for real AWS (no loopback endpoint) WHEN seedUsers is called directly, not through the CLI's guard THEN it refuses before any request", async () => {
+    // GIVEN a client whose endpoint is AWS's own (nothing listens: any request would fail differently)
+    const real = new CognitoIdentityProviderClient({ region: "us-east-1", endpoint: "https://cognito-idp.us-east-1.amazonaws.com", credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "example" } });
+    const send = jest.spyOn(real, "send");
+    // WHEN / THEN
+    await expect(seedUsers(real, { userPoolId: "us-east-1_Example1", users: [{ email: "a@example.com", groups: [] }], temporaryPassword: PASSWORD })).rejects.toThrow(
+      /seedUsers writes directly only to an emulator on loopback/,
+    );
+    expect(send).not.toHaveBeenCalled();
+    real.destroy();
   });
 
   test("the CLI refuses to run without TWINSTACK_SEED_PASSWORD (exit 2), naming the variable", async () => {

@@ -19,3 +19,20 @@ export function awsTargetFromEnv(env: NodeJS.ProcessEnv = process.env): AwsTarge
   const ambientCredentials = env.TWINSTACK_USE_AMBIENT_CREDENTIALS === "1" || env.TWINSTACK_USE_AMBIENT_CREDENTIALS === "true";
   return { ...(endpointUrl ? { endpointUrl } : {}), ...(ambientCredentials ? { ambientCredentials } : {}) };
 }
+
+/**
+ * True when `url` reaches this machine only (127.0.0.0/8, ::1, localhost): an emulator, never
+ * AWS. What may run only against an emulator (the single-account topology, the sandbox's direct
+ * seeding) asks this, so pointing it at real AWS is refused rather than trusted.
+ */
+export function isLoopbackEndpoint(url: string | undefined): boolean {
+  if (!url) return false;
+  let host: string;
+  try {
+    host = new URL(url.trim()).hostname;
+  } catch {
+    return false;
+  }
+  if (host === "localhost" || host === "[::1]") return true;
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) && host.split(".").every((octet) => Number(octet) <= 255);
+}

@@ -218,7 +218,10 @@ export const EnvironmentConfigSchema = z
     site: SiteSchema.prefault({}),
     /** The environment's own Cognito user pool. */
     auth: AuthSchema,
-    /** Baseline users `npm run users:seed` creates in this environment's pool. */
+    /**
+     * Baseline users of this environment's pool: `npm run users:seed` creates them, or, in a
+     * protected environment (which users:seed refuses), Terraform does and Cognito invites them by email.
+     */
     users: z.array(UserSchema).default([]),
     /** Alarm recipients and thresholds. */
     alerts: AlertsSchema.prefault({}),
@@ -274,6 +277,8 @@ export type EnvironmentConfig = z.output<typeof EnvironmentConfigSchema>;
 
 /** A configuration error that names where it is, the field and what is allowed. */
 export class ConfigError extends Error {
+  /** Operator commands exit 2 on it: bad configuration or input is refused, never half-run. */
+  readonly exitCode = 2;
   constructor(message: string) {
     super(message);
     this.name = "ConfigError";

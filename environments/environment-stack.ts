@@ -15,7 +15,7 @@ import { stateLocation } from "../modules/state-backend";
 import { Network } from "../modules/vpc";
 import type { AwsTarget } from "./aws-target";
 import type { EnvironmentConfig } from "./config";
-import { stackId, uploadsBucketName } from "./naming";
+import { ENVIRONMENT_TAG, stackId, uploadsBucketName } from "./naming";
 
 export interface EnvironmentStackProps {
   readonly config: EnvironmentConfig;
@@ -72,7 +72,7 @@ export class EnvironmentStack extends TerraformStack {
     super(scope, id);
     this.config = config;
 
-    const tags = { ...config.tags, Project: config.project, Environment: config.name, ManagedBy: "cdktf", Version: props.version };
+    const tags = { ...config.tags, Project: config.project, [ENVIRONMENT_TAG]: config.name, ManagedBy: "cdktf", Version: props.version };
     const awsOptions = { region: config.region, accountId: config.accountId, roleArn: config.deployRoleArn, sessionName: `${id}-terraform`, tags, target };
     configureAws(this, awsOptions);
     // CloudFront reads certificates only from us-east-1: a second provider, only when a domain is configured.
@@ -144,6 +144,8 @@ export class EnvironmentStack extends TerraformStack {
       idTokenValidityMinutes: config.auth.tokenValidityMinutes,
       refreshTokenValidityDays: config.auth.refreshTokenValidityDays,
       existingUserPoolId: config.auth.existingUserPoolId,
+      // users:seed refuses a protected environment (the write guard), so its configured users are Terraform's, invited by Cognito's email.
+      invitedUsers: config.protected ? config.users : undefined,
     });
 
     const ssmPrefix = `/${config.project}/${config.name}`;

@@ -23,6 +23,12 @@ export function uploadsBucketName(config: Pick<EnvironmentConfig, "project" | "n
 }
 
 /**
+ * The tag key that names a resource's environment: every stack applies it (default tags), and the
+ * write guard (scripts/lib/guard.ts) reads it before any write to tell whose resource it is.
+ */
+export const ENVIRONMENT_TAG = "Environment";
+
+/**
  * Tag keys the refresh writes on what it creates, and that IAM conditions (modules/github-oidc)
  * read: the tool's namespace, the same in every project.
  */

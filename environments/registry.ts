@@ -2,6 +2,7 @@
  * The environment registry: every named environment, validated together, and previews
  * derived from staging by pull-request number.
  */
+import { isLoopbackEndpoint } from "./aws-target";
 import { ConfigError, EnvironmentConfig, EnvironmentConfigInput, cidrsOverlap, parseEnvironmentConfig } from "./config";
 import { production } from "./production/config";
 import { staging } from "./staging/config";
@@ -14,12 +15,20 @@ export type NamedEnvironment = keyof typeof namedEnvironments;
 const PREVIEW_NAME = /^preview-pr-(.+)$/;
 
 /**
- * The single-account topology, for teams with one AWS account (and for the sandbox, whose
- * emulator cannot restore a snapshot shared from another account): every environment moves
- * into `accountId`, keeping its deploy role's name; nothing is shared across accounts.
+ * Registries made by `inSingleAccount`: there an unprotected environment shares a protected
+ * one's account by construction, so validateEnvironments does not refuse it. Kept beside the
+ * object rather than in it, so the config schema stays what config files may declare.
+ */
+const singleAccountRegistries = new WeakSet<object>();
+
+/**
+ * The single-account topology of the emulator (the sandbox and tests; the emulator cannot restore
+ * a snapshot shared from another account): every environment moves into `accountId`, keeping its
+ * deploy role's name; nothing is shared across accounts. Reached through `environmentInputs` only
+ * against a loopback emulator: on real AWS it would put staging beside production's data.
  */
 export function inSingleAccount(inputs: Record<string, EnvironmentConfigInput>, accountId: string): Record<string, EnvironmentConfigInput> {
-  return Object.fromEntries(
+  const moved = Object.fromEntries(
     Object.entries(inputs).map(([key, input]) => [
       key,
       {
@@ -30,13 +39,25 @@ export function inSingleAccount(inputs: Record<string, EnvironmentConfigInput>, 
       },
     ]),
   );
+  singleAccountRegistries.add(moved);
+  return moved;
 }
 
-/** The registry as this process should see it: TWINSTACK_SINGLE_ACCOUNT=<account id> selects the single-account topology. */
+/**
+ * The registry as this process should see it: TWINSTACK_SINGLE_ACCOUNT=<account id> selects the
+ * single-account topology, and only when AWS_ENDPOINT_URL is a loopback emulator endpoint.
+ */
 export function environmentInputs(env: NodeJS.ProcessEnv = process.env, inputs: Record<string, EnvironmentConfigInput> = namedEnvironments): Record<string, EnvironmentConfigInput> {
   const single = env.TWINSTACK_SINGLE_ACCOUNT?.trim();
   if (!single) return inputs;
   if (!/^\d{12}$/.test(single)) throw new ConfigError(`TWINSTACK_SINGLE_ACCOUNT (${JSON.stringify(single)}) must be a 12-digit AWS account id`);
+  if (!isLoopbackEndpoint(env.AWS_ENDPOINT_URL)) {
+    const endpoint = env.AWS_ENDPOINT_URL ? `AWS_ENDPOINT_URL is ${JSON.stringify(env.AWS_ENDPOINT_URL)}` : "AWS_ENDPOINT_URL is not set (real AWS)";
+    throw new ConfigError(
+      `TWINSTACK_SINGLE_ACCOUNT is allowed only against an emulator on this machine (AWS_ENDPOINT_URL=http://127.0.0.1:<port> or localhost), but ${endpoint}: ` +
+        "on real AWS it would run unprotected environments in a protected environment's account; unset it and give each environment its own account",
+    );
+  }
   return inSingleAccount(inputs, single);
 }
 
@@ -59,6 +80,7 @@ export function validateEnvironments(inputs: Record<string, EnvironmentConfigInp
       problems.push(error.message);
     }
   }
+  if (!singleAccountRegistries.has(inputs)) problems.push(...sharedAccountProblems(Object.values(valid)));
   const named = Object.values(valid).filter((config) => !PREVIEW_NAME.test(config.name));
   for (let i = 0; i < named.length; i++) {
     for (let j = i + 1; j < named.length; j++) {
@@ -72,6 +94,24 @@ export function validateEnvironments(inputs: Record<string, EnvironmentConfigInp
   }
   if (problems.length > 0) throw new ConfigError(problems.join("\n"));
   return valid;
+}
+
+/**
+ * An unprotected environment never lives in a protected environment's account: a write meant for
+ * it (a refresh, a seed, an apply) would run with credentials that reach the protected data.
+ * Previews are derived from staging and live in its (unprotected) account.
+ */
+function sharedAccountProblems(configs: EnvironmentConfig[]): string[] {
+  const protectedByAccount = new Map<string, string>();
+  for (const config of configs) if (config.protected && !protectedByAccount.has(config.accountId)) protectedByAccount.set(config.accountId, config.name);
+  return configs
+    .filter((config) => !config.protected && protectedByAccount.has(config.accountId))
+    .map(
+      (config) =>
+        // The account id is shown by its last 4 digits only, like every operator-facing output.
+        `environments/${config.name}: accountId (…${config.accountId.slice(-4)}) must not be the account of protected environment ${protectedByAccount.get(config.accountId)}: ` +
+        "give each unprotected environment an account of its own (or mark it protected)",
+    );
 }
 
 /** Parses a pull-request number as given in PREVIEW_PR or a `preview-pr-<n>` name. */

@@ -60,7 +60,8 @@ async function timed<T>(phase: string, action: () => Promise<T>): Promise<T> {
 }
 
 describeWithTools("refresh end to end against the emulator (single-account sandbox topology)", ["terraform", "provider-mirror", "moto_server", "postgresql"], () => {
-  const inputs = environmentInputs({ TWINSTACK_SINGLE_ACCOUNT: ACCOUNT });
+  // The single-account topology is for an emulator only: any loopback endpoint says so.
+  const inputs = environmentInputs({ TWINSTACK_SINGLE_ACCOUNT: ACCOUNT, AWS_ENDPOINT_URL: "http://127.0.0.1" });
   const staging = resolveEnvironment("staging", inputs);
   const production = resolveEnvironment("production", inputs);
   const live = stackId(staging);

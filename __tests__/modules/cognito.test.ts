@@ -8,7 +8,9 @@
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { CognitoUser } from "@cdktf/provider-aws/lib/cognito-user";
 import { CognitoUserGroup } from "@cdktf/provider-aws/lib/cognito-user-group";
+import { CognitoUserInGroup } from "@cdktf/provider-aws/lib/cognito-user-in-group";
 import { CognitoUserPool } from "@cdktf/provider-aws/lib/cognito-user-pool";
 import { CognitoUserPoolClient } from "@cdktf/provider-aws/lib/cognito-user-pool-client";
 import { CognitoUserPoolDomain } from "@cdktf/provider-aws/lib/cognito-user-pool-domain";
@@ -198,6 +200,48 @@ describe("Authentication (Cognito)", () => {
     expect(synth().parsed.import).toBeUndefined();
     expect(() => synth({ existingGroups: ["admin"] })).toThrow(/existingGroups \/ existingDomain need existingUserPoolId/);
     expect(() => synth({ existingUserPoolId: "not-a-pool" })).toThrow(/existingUserPoolId \("not-a-pool"\) must be a user pool id/);
+  });
+});
+
+describe("Authentication: invited users (a protected environment's baseline users)", () => {
+  test("GIVEN invitedUsers WHEN synthesized THEN each is a Terraform user that Cognito invites by email, with no password anywhere, in its groups", () => {
+    // GIVEN / WHEN
+    const { json, parsed, auth } = synth({ invitedUsers: [{ email: "Owner@Example.com", groups: ["super_admin"] }, { email: "agent@example.com", groups: ["agent", "guest"] }] });
+    // THEN
+    expect(json).toHaveResourceWithProperties(CognitoUser, {
+      username: "owner@example.com",
+      attributes: { email: "owner@example.com", email_verified: "true" },
+      desired_delivery_mediums: ["EMAIL"],
+    });
+    const users = Object.values(parsed.resource.aws_cognito_user);
+    expect(users).toHaveLength(2);
+    for (const user of users) {
+      // No message_action (SUPPRESS would skip the invitation) and no password in the configuration (so none in the state).
+      expect(Object.keys(user).filter((key) => /password|message_action/.test(key))).toEqual([]);
+    }
+    expect(Object.values(parsed.resource.aws_cognito_user_in_group).map((membership) => membership.group_name)).toHaveLength(3);
+    expect(json).toHaveResourceWithProperties(CognitoUserInGroup, { group_name: expect.stringMatching(/^\$\{aws_cognito_user_group\.auth_group-super_admin_[0-9A-F]+\.name\}$/) });
+    expect(Object.keys(auth.invitedUsers)).toEqual(["owner@example.com", "agent@example.com"]);
+  });
+
+  test("GIVEN a user removed from the middle of the list WHEN synthesized THEN the others keep their Terraform addresses (ids come from emails)", () => {
+    const before = Object.keys(synth({ invitedUsers: [{ email: "a@example.com" }, { email: "b@example.com" }, { email: "c@example.com" }] }).parsed.resource.aws_cognito_user);
+    const after = Object.keys(synth({ invitedUsers: [{ email: "a@example.com" }, { email: "c@example.com" }] }).parsed.resource.aws_cognito_user);
+    expect(after).toEqual(before.filter((_, index) => index !== 1));
+  });
+
+  test("GIVEN no invitedUsers WHEN synthesized THEN no user resources", () => {
+    expect(synth().parsed.resource.aws_cognito_user).toBeUndefined();
+  });
+
+  test("refuses a bad email, a duplicate and an unknown group, naming the field", () => {
+    expect(() => synth({ invitedUsers: [{ email: "not-an-email" }, { email: "x@example.com", groups: ["billing"] }, { email: "X@example.com" }] })).toThrow(
+      [
+        'Authentication twinstack-staging: invitedUsers[0].email ("not-an-email") must be an email address',
+        `Authentication twinstack-staging: invitedUsers[1].groups ("billing") must be one of groups (${DEFAULT_GROUPS.join(", ")})`,
+        'Authentication twinstack-staging: invitedUsers[2].email ("X@example.com") is listed more than once',
+      ].join("\n"),
+    );
   });
 });
 

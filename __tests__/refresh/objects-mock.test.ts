@@ -8,6 +8,7 @@
 import {
   CopyObjectCommand,
   DeleteObjectsCommand,
+  GetBucketTaggingCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   S3Client,
@@ -92,7 +93,8 @@ describe("object sync contract (aws-sdk-client-mock)", () => {
     const deleteCall = s3Mock.commandCalls(DeleteObjectsCommand)[0].args[0].input;
     expect(deleteCall.Delete?.Objects?.map((object) => object.Key).sort()).toEqual(["old/a.txt", "old/locked.txt"]);
 
-    // WHEN the CLI runs the same sync (JSON events)
+    // WHEN the CLI runs the same sync (JSON events; the destination tagged as staging's, as its stack tags it)
+    s3Mock.on(GetBucketTaggingCommand, { Bucket: "staging-uploads" }).resolves({ TagSet: [{ Key: "Environment", Value: "staging" }] });
     const output: string[] = [];
     const write = jest.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
       output.push(String(chunk));
@@ -100,7 +102,7 @@ describe("object sync contract (aws-sdk-client-mock)", () => {
     });
     let code: number;
     try {
-      code = await main(["node", "cli", "--source-bucket", "prod-uploads", "--dest-bucket", "staging-uploads", "--json", "--copy-transport", "sdk", "--attempts", "1", "--region", "us-east-1"]);
+      code = await main(["node", "cli", "--source-bucket", "prod-uploads", "--dest-bucket", "staging-uploads", "--yes", "--delete", "--json", "--copy-transport", "sdk", "--attempts", "1", "--region", "us-east-1"]);
     } finally {
       write.mockRestore();
     }
@@ -138,6 +140,7 @@ describe("object sync contract (aws-sdk-client-mock)", () => {
     expect((denied as Error).message).toContain("grant s3:GetObject on arn:aws:s3:::prod-uploads/*");
 
     // WHEN the CLI runs with the same denial
+    s3Mock.on(GetBucketTaggingCommand, { Bucket: "staging-uploads" }).resolves({ TagSet: [{ Key: "Environment", Value: "staging" }] });
     const stderr: string[] = [];
     const errWrite = jest.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
       stderr.push(String(chunk));
@@ -146,7 +149,7 @@ describe("object sync contract (aws-sdk-client-mock)", () => {
     const outWrite = jest.spyOn(process.stdout, "write").mockImplementation(() => true);
     let code: number;
     try {
-      code = await main(["node", "cli", "--source-bucket", "prod-uploads", "--dest-bucket", "staging-uploads", "--json", "--copy-transport", "sdk"]);
+      code = await main(["node", "cli", "--source-bucket", "prod-uploads", "--dest-bucket", "staging-uploads", "--yes", "--json", "--copy-transport", "sdk"]);
     } finally {
       errWrite.mockRestore();
       outWrite.mockRestore();
@@ -155,6 +158,23 @@ describe("object sync contract (aws-sdk-client-mock)", () => {
     // THEN it stops with exit 2 and copies nothing
     expect(code).toBe(2);
     expect(stderr.join("")).toContain("s3:GetObject on arn:aws:s3:::prod-uploads/*");
+    expect(s3Mock.commandCalls(CopyObjectCommand)).toHaveLength(0);
+    expect(s3Mock.commandCalls(DeleteObjectsCommand)).toHaveLength(0);
+  });
+
+  test("GIVEN the destination's tags cannot be read (AccessDenied) WHEN the CLI runs with --yes THEN exit 2 naming s3:GetBucketTagging, and nothing is listed, copied or deleted", async () => {
+    // GIVEN (moto does not enforce IAM, so the denial is mocked)
+    s3Mock.on(GetBucketTaggingCommand).rejects(s3Error("AccessDenied", 403, "Access Denied"));
+    const stderr: string[] = [];
+    // WHEN
+    const code = await main(["node", "cli", "--source-bucket", "prod-uploads", "--dest-bucket", "staging-uploads", "--yes", "--delete", "--json", "--copy-transport", "sdk"], {
+      stdout: () => undefined,
+      stderr: (text) => stderr.push(text),
+    });
+    // THEN
+    expect(code).toBe(2);
+    expect(stderr.join("")).toContain("cannot read the tags of bucket staging-uploads (AccessDenied): grant s3:GetBucketTagging on arn:aws:s3:::staging-uploads");
+    expect(s3Mock.commandCalls(ListObjectsV2Command)).toHaveLength(0);
     expect(s3Mock.commandCalls(CopyObjectCommand)).toHaveLength(0);
     expect(s3Mock.commandCalls(DeleteObjectsCommand)).toHaveLength(0);
   });

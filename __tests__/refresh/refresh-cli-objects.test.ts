@@ -7,7 +7,7 @@
  * covered by objects-sync.test.ts, the database half by refresh-database.test.ts.
  */
 import { CreateTableCommand, DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
-import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, ListObjectsV2Command, PutBucketTaggingCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { EnvironmentConfig } from "../../environments/config";
 import { uploadsBucketName } from "../../environments/naming";
 import { environmentInputs, resolveEnvironment } from "../../environments/registry";
@@ -23,7 +23,8 @@ import { fakeTerminal } from "../helpers/terminal";
 jest.setTimeout(90000);
 
 const ACCOUNT = "111111111111";
-const ENV = { TWINSTACK_SINGLE_ACCOUNT: ACCOUNT };
+// The single-account topology is for an emulator only: any loopback endpoint says so (the clients come from `connect` below).
+const ENV = { TWINSTACK_SINGLE_ACCOUNT: ACCOUNT, AWS_ENDPOINT_URL: "http://127.0.0.1" };
 
 describeWithTools("refresh CLI, objects half (emulator)", ["moto_server"], () => {
   const inputs = environmentInputs(ENV);
@@ -45,7 +46,11 @@ describeWithTools("refresh CLI, objects half (emulator)", ["moto_server"], () =>
         BillingMode: "PAY_PER_REQUEST",
       }),
     );
-    for (const bucket of [uploadsBucketName(production), uploadsBucketName(staging)]) await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    for (const config of [production, staging]) {
+      await s3.send(new CreateBucketCommand({ Bucket: uploadsBucketName(config) }));
+      // As the stacks tag them: the write guard reads the target's Environment tag before any write.
+      await s3.send(new PutBucketTaggingCommand({ Bucket: uploadsBucketName(config), Tagging: { TagSet: [{ Key: "Environment", Value: config.name }] } }));
+    }
   });
 
   afterAll(async () => {

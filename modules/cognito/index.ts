@@ -1,4 +1,6 @@
+import { CognitoUser } from "@cdktf/provider-aws/lib/cognito-user";
 import { CognitoUserGroup } from "@cdktf/provider-aws/lib/cognito-user-group";
+import { CognitoUserInGroup } from "@cdktf/provider-aws/lib/cognito-user-in-group";
 import { CognitoUserPool } from "@cdktf/provider-aws/lib/cognito-user-pool";
 import { CognitoUserPoolClient } from "@cdktf/provider-aws/lib/cognito-user-pool-client";
 import { CognitoUserPoolDomain } from "@cdktf/provider-aws/lib/cognito-user-pool-domain";
@@ -10,6 +12,14 @@ export type FeaturePlan = "LITE" | "ESSENTIALS" | "PLUS";
 
 /** The default groups, highest privilege first (precedence 0, 1, …). */
 export const DEFAULT_GROUPS = ["super_admin", "admin", "accounting", "srm", "agent", "homeowner", "provider", "guest"] as const;
+
+/** A user Terraform creates and Cognito invites by email. */
+export interface InvitedUser {
+  /** Sign-in email; Cognito sends the invitation (with a temporary password it generates) here. */
+  readonly email: string;
+  /** Groups the user belongs to (each must be in `groups`). Default none. */
+  readonly groups?: readonly string[];
+}
 
 export interface AuthenticationProps {
   /** User pool and app client name, e.g. `twinstack-staging`. */
@@ -61,6 +71,14 @@ export interface AuthenticationProps {
    * Default true when adopting an existing pool, false otherwise.
    */
   readonly preventDestroy?: boolean;
+  /**
+   * Users Terraform creates in the pool, each invited by Cognito's own email with a temporary
+   * password Cognito generates: no password is in the configuration or in the Terraform state.
+   * For pools no operator command may write to (a protected environment: `npm run users:seed`
+   * refuses it). Terraform owns these users: removing one from the list deletes the user.
+   * Default none.
+   */
+  readonly invitedUsers?: readonly InvitedUser[];
 }
 
 /** `https://cognito-idp.<region>.amazonaws.com/<userPoolId>`: the `iss` claim of the pool's tokens. */
@@ -84,6 +102,8 @@ export class Authentication extends Construct {
   readonly client: CognitoUserPoolClient;
   readonly domainResource: CognitoUserPoolDomain;
   readonly groups: Record<string, CognitoUserGroup>;
+  /** The invited users, by (lower-case) email. */
+  readonly invitedUsers: Record<string, CognitoUser>;
   readonly userPoolId: string;
   readonly userPoolArn: string;
   readonly clientId: string;
@@ -143,6 +163,23 @@ export class Authentication extends Construct {
       if (props.existingUserPoolId && existingGroups.has(group)) resource.importFrom(`${props.existingUserPoolId}/${group}`);
       this.groups[group] = resource;
     });
+
+    this.invitedUsers = {};
+    for (const user of props.invitedUsers ?? []) {
+      const email = user.email.trim().toLowerCase();
+      // Ids from the email, not the position: removing one user must not replace the others.
+      const resource = new CognitoUser(this, `user-${email}`, {
+        userPoolId: this.userPool.id,
+        username: email,
+        attributes: { email, email_verified: "true" },
+        // No message_action and no temporary_password: Cognito generates the password and emails the invitation.
+        desiredDeliveryMediums: ["EMAIL"],
+      });
+      for (const group of user.groups ?? []) {
+        new CognitoUserInGroup(this, `user-${email}-in-${group}`, { userPoolId: this.userPool.id, username: resource.username, groupName: this.groups[group].name });
+      }
+      this.invitedUsers[email] = resource;
+    }
 
     this.client = new CognitoUserPoolClient(this, "client", {
       name: `${props.name}-web`,
@@ -213,5 +250,13 @@ function validate(props: AuthenticationProps): void {
   if (props.existingUserPoolId !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d_[0-9A-Za-z]+$/.test(props.existingUserPoolId)) {
     problems.push(`existingUserPoolId (${JSON.stringify(props.existingUserPoolId)}) must be a user pool id like us-east-1_AbCdEf123`);
   }
+  const invited = (props.invitedUsers ?? []).map((user) => user.email.trim().toLowerCase());
+  (props.invitedUsers ?? []).forEach((user, index) => {
+    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(invited[index])) problems.push(`invitedUsers[${index}].email (${JSON.stringify(user.email)}) must be an email address`);
+    if (invited.indexOf(invited[index]) !== index) problems.push(`invitedUsers[${index}].email (${JSON.stringify(user.email)}) is listed more than once`);
+    for (const group of user.groups ?? []) {
+      if (!groups.includes(group)) problems.push(`invitedUsers[${index}].groups (${JSON.stringify(group)}) must be one of groups (${groups.join(", ")})`);
+    }
+  });
   if (problems.length > 0) throw new Error(problems.map((problem) => `${where}: ${problem}`).join("\n"));
 }

@@ -24,7 +24,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, PutBucketTaggingCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import * as ts from "typescript";
 import { createSyncClient } from "../refresh/objects/client";
 import { listBucket } from "../refresh/objects/sync";
@@ -183,9 +183,9 @@ async function main(): Promise<void> {
     const command = (tool: Tool, destination: string): [string, string[]] => {
       switch (tool) {
         case "ours":
-          return ["node", [oursCli, "--source-bucket", source, "--dest-bucket", destination, "--endpoint-url", endpoint, "--json", ...(process.env.OURS_ARGS ?? "").split(" ").filter(Boolean)]];
+          return ["node", [oursCli, "--source-bucket", source, "--dest-bucket", destination, "--yes", "--delete", "--endpoint-url", endpoint, "--json", ...(process.env.OURS_ARGS ?? "").split(" ").filter(Boolean)]];
         case "ours-tsx":
-          return [join(REPO, "node_modules", ".bin", "tsx"), [join(REPO, "scripts/refresh/objects/cli.ts"), "--source-bucket", source, "--dest-bucket", destination, "--endpoint-url", endpoint, "--json", ...(process.env.OURS_ARGS ?? "").split(" ").filter(Boolean)]];
+          return [join(REPO, "node_modules", ".bin", "tsx"), [join(REPO, "scripts/refresh/objects/cli.ts"), "--source-bucket", source, "--dest-bucket", destination, "--yes", "--delete", "--endpoint-url", endpoint, "--json", ...(process.env.OURS_ARGS ?? "").split(" ").filter(Boolean)]];
         case "aws":
           return ["aws", ["s3", "sync", `s3://${source}`, `s3://${destination}`, "--delete", ...(process.env.AWS_ARGS ?? "--only-show-errors").split(" ").filter(Boolean), "--endpoint-url", endpoint]];
         case "rclone":
@@ -200,6 +200,8 @@ async function main(): Promise<void> {
         run += 1;
         const destination = `bench-${tool}-${repeat}-${run}`.toLowerCase();
         await s3.send(new CreateBucketCommand({ Bucket: destination }));
+        // The write guard of refresh:objects writes only to a bucket classified as an unprotected environment's.
+        await s3.send(new PutBucketTaggingCommand({ Bucket: destination, Tagging: { TagSet: [{ Key: "Environment", Value: "staging" }] } }));
         for (const phase of ["cold", "warm"] as Phase[]) {
           const [cmd, args] = command(tool, destination);
           const serverBefore = processCpu(emulator.pid);

@@ -10,8 +10,9 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import type { EnvironmentConfig } from "../../environments/config";
 import { environmentInputs, resolveEnvironment } from "../../environments/registry";
 import { AccountClients, ConnectOptions, connectAccount } from "./accounts";
-import { uploadsBucketName } from "../../environments/naming";
+import { stackId, uploadsBucketName } from "../../environments/naming";
 import { useSandboxIfRunning } from "../lib/aws-context";
+import { assertWriteTargets, bucketTarget, clusterTarget, guardRegistry } from "../lib/guard";
 import { Clock, EventLog, RefreshEvent, RefreshHalf, RefusedError, StepFailedError, assertRefreshId, maskAccounts, newRefreshId, realClock } from "./core";
 import { DatabaseHalf } from "./database/half";
 import { RefreshLock } from "./lock";
@@ -132,7 +133,8 @@ interface Session {
   close: () => void;
 }
 
-async function openSession(options: CommonOptions, deps: CliDeps): Promise<Session> {
+/** `read`: status only, which writes nothing and so skips the write guard. */
+async function openSession(options: CommonOptions, deps: CliDeps, purpose: "write" | "read" = "write"): Promise<Session> {
   // A bar for the objects half on a terminal (not with --json): event lines print above it.
   const display = !options.json && deps.progress?.isTTY ? terminalProgress(deps.progress) : undefined;
   // Every line is masked: bucket names and ARNs carry account ids.
@@ -155,6 +157,18 @@ async function openSession(options: CommonOptions, deps: CliDeps): Promise<Sessi
   const sourceClients = await deps.connect(source, { clock: deps.clock, profile: options.sourceProfile, noAssumeRole: !options.assumeRole });
   const targetClients = await deps.connect(target, { clock: deps.clock, profile: options.targetProfile, noAssumeRole: !options.assumeRole });
   events.emit({ half: "refresh", step: "accounts", state: "done", identifiers: { source: maskAccounts(source.accountId), target: maskAccounts(target.accountId) } });
+  // The write guard, before any write (plan reports its refusals): the target's cluster and uploads bucket must be the target's by name and Environment tag.
+  // The cluster may be absent mid-swap (resume, rollback): then its name alone is judged.
+  const guarded = new Set(purpose === "write" ? selectHalves(options.only) : []);
+  await assertWriteTargets({
+    registry: guardRegistry(deps.env),
+    env: target,
+    command: "refresh",
+    targets: [
+      ...(guarded.has("database") ? [clusterTarget(targetClients.rds, stackId(target), { mayBeAbsent: true })] : []),
+      ...(guarded.has("objects") ? [bucketTarget(targetClients.s3, uploadsBucketName(target))] : []),
+    ],
+  });
   const password = deps.env.REFRESH_PG_PASSWORD;
   const half = new DatabaseHalf({
     source: sourceClients,
@@ -291,7 +305,7 @@ export async function main(argv: string[], deps: CliDeps): Promise<number> {
 
   withCommon(program.command("status").argument("[refresh-id]").description("the lock holder and what this tool's tags show")).action(
     guard(async (id: string | undefined, options: CommonOptions) => {
-      const session = await openSession(options, deps);
+      const session = await openSession(options, deps, "read");
       const holder = await session.lock.read();
       session.events.emit({ half: "refresh", step: "lock", state: "info", message: holder ? `held by ${holder.holder}: ${holder.refreshId} since ${holder.startedAt}` : "free" });
       for (const row of await session.half.status(id ? assertRefreshId(id) : undefined)) {

@@ -136,6 +136,7 @@ async function main(): Promise<void> {
       ),
     );
     const productionConfig = environments.find((config) => config.name === "production") as EnvironmentConfig;
+    // Not `npm run users:seed` (which refuses production): seedUsers writes unguarded only through a client with an explicit loopback endpoint, the emulator's.
     // A throwaway temporary password, never printed: sandbox users only.
     const temporaryPassword = `Tw1n!${randomBytes(12).toString("base64url")}`;
     const results = await seedUsers(new CognitoIdentityProviderClient(clientOptions), {

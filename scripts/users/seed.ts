@@ -15,7 +15,13 @@
  * - Emails in the output are masked: `***` + at most the last 4 characters (and never more than
  *   half) of the local part, then the domain: `jane.doe@example.com` → `***.doe@example.com`.
  *
- * Exit codes: 0 done, 1 failed (AWS or config error), 2 usage (bad arguments, missing password).
+ * - The write guard (scripts/lib/guard.ts) runs before any write: a protected environment is
+ *   refused (production's baseline users are Terraform resources that Cognito invites by email:
+ *   modules/cognito `invitedUsers`, docs/guardrails.md), and so is a pool that belongs to one by
+ *   its name or its Environment tag, or whose tags cannot be read.
+ *
+ * Exit codes: 0 done, 1 failed (AWS error), 2 refused or bad usage (protected environment, another
+ * account's credentials, bad arguments or config, missing password).
  *
  * Shape (see design.md): `planSeed` is pure (what to do, from observed state); `seedUsers`
  * observes through the Cognito client, plans, then acts; `main` is the thin CLI.
@@ -34,8 +40,13 @@ import {
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { Command, CommanderError } from "commander";
-import type { EnvironmentConfig } from "../../environments/config";
+import { isLoopbackEndpoint } from "../../environments/aws-target";
+import { ConfigError, type EnvironmentConfig } from "../../environments/config";
 import { resolveEnvironment } from "../../environments/registry";
+import { RefusedError, maskAccounts, maskTail } from "../refresh/core";
+import { assertEnvironmentWritable, assertWriteTargets, guardRegistry, userPoolTarget } from "../lib/guard";
+
+const COMMAND = "users:seed";
 
 /** Environment variable holding the temporary password given to created users. */
 export const SEED_PASSWORD_ENV = "TWINSTACK_SEED_PASSWORD";
@@ -172,6 +183,12 @@ async function observeUser(client: CognitoIdentityProviderClient, userPoolId: st
 export interface SeedOptions {
   /** Observe and plan only. Default false. */
   readonly dryRun?: boolean;
+  /**
+   * The environment the write guard cleared this pool for (`assertWriteTargets`, as the CLI does).
+   * Without it, seedUsers writes only through a client with an explicit loopback endpoint: the
+   * sandbox seeding production's sample users into the emulator (scripts/sandbox/up.ts).
+   */
+  readonly guardedFor?: string;
   /** Called with one line per user (emails masked). */
   readonly log?: (line: string) => void;
 }
@@ -190,6 +207,9 @@ export function describeResult(result: SeedResult, dryRun = false): string {
 export async function seedUsers(client: CognitoIdentityProviderClient, input: SeedInput, options: SeedOptions = {}): Promise<SeedResult[]> {
   const { userPoolId, temporaryPassword } = input;
   if (!options.dryRun && temporaryPassword.length === 0) throw new SeedError(`temporaryPassword is empty: set ${SEED_PASSWORD_ENV}`);
+  if (!options.dryRun && !options.guardedFor && !(await targetsLoopback(client))) {
+    throw new SeedError("seedUsers writes directly only to an emulator on loopback (a client with an explicit http://127.0.0.1:<port> endpoint); for AWS run `npm run users:seed`, which runs the write guard first");
+  }
   try {
     const poolGroups = await listPoolGroups(client, userPoolId);
     validateUsers(input.users, poolGroups);
@@ -230,6 +250,12 @@ export async function seedUsers(client: CognitoIdentityProviderClient, input: Se
   } catch (error) {
     throw redact(error, temporaryPassword);
   }
+}
+
+/** The client's explicit endpoint is on loopback (an emulator). No explicit endpoint means AWS. */
+async function targetsLoopback(client: CognitoIdentityProviderClient): Promise<boolean> {
+  const endpoint = client.config.endpoint ? await client.config.endpoint() : undefined;
+  return endpoint !== undefined && isLoopbackEndpoint(`${endpoint.protocol}//${endpoint.hostname}`);
 }
 
 /** Cognito never accepts a password shorter than this, so a shorter "secret" is not one worth redacting (and would mangle messages). */
@@ -278,7 +304,7 @@ export async function main(argv: string[], deps: SeedCliDeps = {}): Promise<numb
       `Create the users listed in an environment's config in its Cognito user pool, and reconcile their groups.\n` +
         `Created users get the temporary password from ${SEED_PASSWORD_ENV} (never printed); existing users keep theirs.`,
     )
-    .argument("<environment>", "staging, production or preview-pr-<n>")
+    .argument("<environment>", "staging or preview-pr-<n>: never a protected environment (production's users are invited by Terraform)")
     .option("--user-pool-id <id>", `user pool id (default: SSM parameter ${USER_POOL_ID_PARAMETER})`)
     .option("--dry-run", "show what would change; changes nothing and needs no password", false)
     .exitOverride()
@@ -305,12 +331,15 @@ export async function main(argv: string[], deps: SeedCliDeps = {}): Promise<numb
     const resolve = deps.resolve ?? ((name: string) => resolveEnvironment(name));
     const config = resolve(environmentName);
     const users = configuredUsers(config);
+    // Refused before any credentials are used: a protected environment's users are Terraform's (invitations).
+    const registry = guardRegistry(env);
+    assertEnvironmentWritable({ registry, env: config, command: COMMAND });
     const clients = (deps.clients ?? defaultClients)(config.region);
 
     const identity = await clients.sts.send(new GetCallerIdentityCommand({}));
     if (identity.Account !== config.accountId) {
-      err(`users:seed: environments/${config.name} lives in account ${config.accountId}, but these credentials are for ${identity.Account ?? "an unknown account"}: use credentials for ${config.accountId}`);
-      return 1;
+      const wanted = maskTail(config.accountId);
+      throw new RefusedError(`environments/${config.name} lives in account ${wanted}, but these credentials are for ${identity.Account ? maskTail(identity.Account) : "an unknown account"}: use credentials for ${wanted}`);
     }
 
     let userPoolId = options.userPoolId;
@@ -327,18 +356,25 @@ export async function main(argv: string[], deps: SeedCliDeps = {}): Promise<numb
       }
     }
 
+    // The pool must be this environment's by name and Environment tag (read now), before any write.
+    await assertWriteTargets({ registry, env: config, command: COMMAND, targets: [userPoolTarget(clients.cognito, userPoolId)] });
+
     if (users.length === 0) {
       out(`environments/${config.name}: no users configured (config.users is empty); nothing to do`);
       return 0;
     }
     out(`environments/${config.name}: ${options.dryRun ? "planning" : "seeding"} ${users.length} user(s) in ${userPoolId}`);
-    const results = await seedUsers(clients.cognito, { userPoolId, users, temporaryPassword: password }, { dryRun: options.dryRun, log: out });
+    const results = await seedUsers(clients.cognito, { userPoolId, users, temporaryPassword: password }, { dryRun: options.dryRun, log: out, guardedFor: config.name });
     const count = (outcome: SeedOutcome) => results.filter((result) => result.outcome === outcome).length;
     out(`${options.dryRun ? "would be: " : ""}${count("created")} created, ${count("groups changed")} groups changed, ${count("unchanged")} unchanged`);
     return 0;
   } catch (error) {
+    if (error instanceof RefusedError || error instanceof ConfigError) {
+      err(`${COMMAND}: refused: ${maskAccounts(redactSecret(error.message, password))}`);
+      return 2;
+    }
     const message = error instanceof Error ? `${error.name === "Error" ? "" : `${error.name}: `}${error.message}` : String(error);
-    err(`users:seed: ${redactSecret(message, password)}`);
+    err(`${COMMAND}: ${maskAccounts(redactSecret(message, password))}`);
     return 1;
   }
 }

@@ -4,7 +4,7 @@
  */
 import type { EnvironmentConfig } from "../../../environments/config";
 import { resolveEnvironment } from "../../../environments/registry";
-import { stackId } from "../../../environments/naming";
+import { ENVIRONMENT_TAG, stackId } from "../../../environments/naming";
 import { AccountClients, connectAccount } from "../accounts";
 import { EventLog } from "../core";
 import { DatabaseHalf, DatabaseHalfOptions } from "../database/half";
@@ -46,8 +46,10 @@ export function createWorld(options: WorldOptions = {}): World {
     kmsKeyArn: sourceKey === "CUSTOMER" ? sourceCmk : sourceKey === "AWS" ? fake.account(source.accountId).keys.get("alias/aws/rds")!.arn : undefined,
     data: "production",
     deletionProtection: true,
+    // As the stacks' default tags put them: the write guard reads the target's before any write.
+    tags: { [ENVIRONMENT_TAG]: source.name },
   });
-  fake.addCluster(target.accountId, targetId, { instances: target.database.instanceCount, kmsKeyArn: targetCmk, data: "staging-original" });
+  fake.addCluster(target.accountId, targetId, { instances: target.database.instanceCount, kmsKeyArn: targetCmk, data: "staging-original", tags: { [ENVIRONMENT_TAG]: target.name } });
   fake.account(target.accountId).cognitoUsers.push({ email: "qa@example.com", sub: "staging-sub-qa" });
   fake.account(target.accountId).ssm.set(`/${target.project}/${target.name}/cognito/user-pool-id`, "us-east-1_FAKEPOOL");
   fake.watchCluster({ account: target.accountId, live: targetId });

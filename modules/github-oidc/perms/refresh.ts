@@ -108,7 +108,8 @@ export function refreshStatements(project: string, arn: Arns, refresh: RefreshRo
     {
       Sid: "TargetUploadsMirror",
       Effect: "Allow",
-      Action: ["s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:PutObjectTagging", "s3:DeleteObject"],
+      // GetBucketTagging: the write guard reads the bucket's Environment tag before the first write.
+      Action: ["s3:GetBucketTagging", "s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:PutObjectTagging", "s3:DeleteObject"],
       Resource: [arn.s3(refresh.targetUploadsBucketName), arn.s3(`${refresh.targetUploadsBucketName}/*`)],
     },
     {

@@ -27,7 +27,7 @@ import { StateBackend, stateLocation } from "../../modules/state-backend";
 import { terraform, writeOfflineCliConfig } from "../../scripts/lib/terraform";
 import { Emulator, startEmulator } from "../../scripts/sandbox/emulator";
 import { describeWithTools } from "../helpers/requirements";
-import { decide } from "../support/iam-evaluator";
+import { PolicyDocument, decide } from "../support/iam-evaluator";
 
 const STAGING = "111111111111";
 const PRODUCTION = "222222222222";
@@ -236,8 +236,8 @@ describe("github-oidc: staging account", () => {
     });
     expect(bySid.TargetUploadsMirror.Resource).toEqual(["arn:aws:s3:::twinstack-staging-uploads", "arn:aws:s3:::twinstack-staging-uploads/*"]);
     // The write guard (scripts/lib/guard.ts) reads the target bucket's Environment tag before any write.
-    expect(decide([policy], { action: "s3:GetBucketTagging", resource: "arn:aws:s3:::twinstack-staging-uploads" }).allowed).toBe(true);
-    expect(decide([policy], { action: "s3:PutBucketTagging", resource: "arn:aws:s3:::twinstack-staging-uploads" }).allowed).toBe(false);
+    expect(decide([policy as PolicyDocument], { action: "s3:GetBucketTagging", resource: "arn:aws:s3:::twinstack-staging-uploads" }).allowed).toBe(true);
+    expect(decide([policy as PolicyDocument], { action: "s3:PutBucketTagging", resource: "arn:aws:s3:::twinstack-staging-uploads" }).allowed).toBe(false);
     expect(bySid.TargetUserPoolListUsers).toMatchObject({ Action: "cognito-idp:ListUsers", Condition: { StringEquals: { "aws:ResourceTag/Environment": "staging", "aws:ResourceTag/Project": "twinstack" } } });
     expect(bySid.TargetParameters.Resource).toEqual(["arn:aws:ssm:us-east-1:111111111111:parameter/twinstack/staging", "arn:aws:ssm:us-east-1:111111111111:parameter/twinstack/staging/*"]);
     expect(bySid.RefreshLockItem.Condition).toEqual({ "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": ["twinstack-refresh/staging"] } });

@@ -1,7 +1,7 @@
 /**
  * Kind: aws-sdk-client-mock contract tests. Why: the emulator cannot restore a snapshot shared
  * from another account, has no throttling and cannot be crashed between steps; here a small
- * in-memory model of RDS/KMS/STS/DynamoDB state (scripts/refresh/sim/fake-aws.ts, behaving as
+ * in-memory model of RDS/KMS/STS/DynamoDB state (__tests__/support/refresh/fake-aws.ts, behaving as
  * AWS documents) answers the real SDK commands our adapter sends, on a simulated clock.
  */
 import { BeginTransactionCommand, CommitTransactionCommand, ExecuteStatementCommand, RDSDataClient } from "@aws-sdk/client-rds-data";
@@ -9,9 +9,9 @@ import { mockClient } from "aws-sdk-client-mock";
 import { resolveEnvironment } from "../../environments/registry";
 import { main, CliDeps } from "../../scripts/refresh/cli";
 import { connectAccount } from "../../scripts/refresh/accounts";
-import { AwsError } from "../../scripts/refresh/sim/fake-aws";
-import { installFakeAws } from "../../scripts/refresh/sim/wire-mocks";
-import { World, connectHalf, createWorld, RecordingExecutor } from "../../scripts/refresh/sim/world";
+import { AwsError } from "../support/refresh/fake-aws";
+import { installFakeAws } from "../support/refresh/wire-mocks";
+import { World, connectHalf, createWorld, RecordingExecutor } from "../support/refresh/world";
 import { ScrubError } from "../../scripts/refresh/scrub";
 
 const RID = "r202501311200-a1b2";

@@ -5,7 +5,7 @@
  * and the downtime model (scripts/bench/refresh-model.ts). It is NOT an emulator of AWS in
  * general: only the behaviour the refresh relies on, as AWS documents it.
  */
-import type { Clock } from "../core";
+import type { Clock } from "../../../scripts/refresh/core";
 
 export class SimClock implements Clock {
   private t: number;

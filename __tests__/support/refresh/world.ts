@@ -5,11 +5,11 @@
 import type { EnvironmentConfig } from "../../../environments/config";
 import { resolveEnvironment } from "../../../environments/registry";
 import { stackId } from "../../../environments/naming";
-import { AccountClients, connectAccount } from "../accounts";
-import { EventLog } from "../core";
-import { DatabaseHalf, DatabaseHalfOptions } from "../database/half";
-import { RefreshLock } from "../lock";
-import type { CognitoUserSource, SqlExecutor, SqlStatement } from "../scrub";
+import { AccountClients, connectAccount } from "../../../scripts/refresh/accounts";
+import { EventLog } from "../../../scripts/refresh/core";
+import { DatabaseHalf, DatabaseHalfOptions } from "../../../scripts/refresh/database/half";
+import { RefreshLock } from "../../../scripts/refresh/lock";
+import type { CognitoUserSource, SqlExecutor, SqlStatement } from "../../../scripts/refresh/scrub";
 import { FakeAws, Latency, SimClock, defaultLatency } from "./fake-aws";
 
 export interface World {

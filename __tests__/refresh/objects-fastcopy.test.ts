@@ -11,7 +11,7 @@ import { SignatureV4 } from "@smithy/signature-v4";
 import { createSyncClient } from "../../scripts/refresh/objects/client";
 import { createFastCopier, parseListPage, uriEncodeSegment } from "../../scripts/refresh/objects/fastcopy";
 import { copySource } from "../../scripts/refresh/objects/sync";
-import { withRetries } from "../../scripts/refresh/objects/retry";
+import { withRetries } from "../../scripts/refresh/retry";
 
 class NodeSha256 {
   private readonly hash;

@@ -125,7 +125,7 @@ describe("refresh runner", () => {
     const stop = new AbortController();
     setTimeout(() => stop.abort(), 30);
     const error = await run([new FakeHalf("database", "wait-for-stop", log)], lock, stop.signal).catch((e: Error) => e);
-    expect(error).toBeInstanceOf(StepFailedError);
+    expect(error).toBeInstanceOf(InterruptedError);
     expect(log).toContain("database:stopped");
     expect(state.held).toBe(false);
   });

@@ -47,18 +47,23 @@ export interface HalfOutcome {
 /** failed (1) > refused (2) > done (0). */
 const SEVERITY: Record<HalfState, number> = { done: 0, refused: 1, failed: 2 };
 
+/** One line per half: `database: done`, `objects: refused — <why>`. */
+export function summaryOf(outcomes: HalfOutcome[]): string {
+  return outcomes.map((o) => `${o.half}: ${o.state}${o.message ? ` — ${o.message}` : ""}`).join("\n");
+}
+
 /** The run's error for a set of outcomes (undefined when all are done): every half's message kept. */
 export function outcomeError(outcomes: HalfOutcome[]): Error | undefined {
   const worst = outcomes.reduce<HalfState>((acc, o) => (SEVERITY[o.state] > SEVERITY[acc] ? o.state : acc), "done");
   if (worst === "done") return undefined;
-  const summary = outcomes.map((o) => `${o.half}: ${o.state}${o.message ? ` — ${o.message}` : ""}`).join("\n");
-  return worst === "refused" ? new RefusedError(summary) : new StepFailedError(outcomes.filter((o) => o.state === "failed").map((o) => o.half).join("+"), `\n${summary}`);
+  const summary = summaryOf(outcomes);
+  return worst === "refused" ? new RefusedError(summary) : new StepFailedError(outcomes.filter((o) => o.state === "failed").map((o) => o.half).join("+"), `one or more halves failed\n${summary}`);
 }
 
-function outcomeOf(half: HalfName, result: PromiseSettledResult<void>): HalfOutcome {
-  if (result.status === "fulfilled") return { half, state: "done" };
+function outcomeOf(half: HalfName, result: PromiseSettledResult<void>): HalfOutcome & { interrupted: boolean } {
+  if (result.status === "fulfilled") return { half, state: "done", interrupted: false };
   const error = result.reason as Error;
-  return { half, state: error instanceof RefusedError ? "refused" : "failed", message: error.message };
+  return { half, state: error instanceof RefusedError ? "refused" : "failed", message: error.message, interrupted: error instanceof InterruptedError };
 }
 
 /** Holds the lock around `work`, releasing it however `work` ends; the control stops work on a signal or a lost lock. */
@@ -95,8 +100,11 @@ export async function runAll(options: RunnerOptions, refreshId: string, verb: "r
     for (const o of outcomes) events.emit({ refreshId, half: o.half, step: verb, state: o.state, message: o.message });
     const error = outcomeError(outcomes);
     if (error) {
-      if (results.some((r) => r.status === "rejected" && r.reason instanceof InterruptedError)) {
+      const failed = outcomes.filter((o) => o.state === "failed");
+      // Stopped on a signal (or a lost lock), not broken: say so, and how to go on.
+      if (failed.length > 0 && failed.every((o) => o.interrupted)) {
         events.emit({ refreshId, half: "refresh", step: verb, state: "failed", message: `interrupted: \`npm run refresh -- resume ${refreshId}\` continues` });
+        throw new InterruptedError(summaryOf(outcomes));
       }
       throw error;
     }

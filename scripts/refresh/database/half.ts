@@ -170,7 +170,7 @@ export class DatabaseHalf implements RefreshHalf {
 
   private stopIfAsked(ctx: DatabaseContext, next: string, control: RunControl): void {
     if (!control.shouldStop()) return;
-    const message = `stopped before ${next}; staging ${this.options.target.config.name} is untouched or fully swapped (never half-way): \`npm run refresh -- resume ${ctx.refreshId}\` continues, \`rollback ${ctx.refreshId}\` undoes`;
+    const message = `stopped before ${next} (${this.targetConfig.name} is never left half-swapped): \`npm run refresh -- resume ${ctx.refreshId}\` continues, \`npm run refresh -- rollback ${ctx.refreshId}\` undoes`;
     this.emit(ctx.refreshId, next, "skipped", { message });
     throw new InterruptedError(message);
   }

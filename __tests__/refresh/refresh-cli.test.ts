@@ -7,47 +7,13 @@
  */
 import { BeginTransactionCommand, CommitTransactionCommand, ExecuteStatementCommand, RDSDataClient } from "@aws-sdk/client-rds-data";
 import { mockClient } from "aws-sdk-client-mock";
-import { main, type CliDeps } from "../../scripts/refresh/cli";
-import { connectAccount } from "../../scripts/refresh/accounts";
-import type { RefreshEvent } from "../../scripts/refresh/core";
-import { installFakeAws } from "../support/refresh/wire-mocks";
-import { World, connectHalf, createWorld } from "../support/refresh/world";
+import { main } from "../../scripts/refresh/cli";
+import { cliDeps, fakeWorlds } from "../support/refresh/harness";
+import { World, connectHalf } from "../support/refresh/world";
 
 const RID = "r202501311200-a1b2";
-let restore: (() => void) | undefined;
-afterEach(() => restore?.());
-
-function setup(): World {
-  const world = createWorld();
-  restore = installFakeAws(world.fake, world.target.accountId).restore;
-  return world;
-}
-
-interface Captured {
-  lines: string[];
-  events: () => RefreshEvent[];
-  text: () => string;
-}
-
-function deps(world: World, env: NodeJS.ProcessEnv = {}, overrides: Partial<CliDeps> = {}): CliDeps & Captured {
-  const lines: string[] = [];
-  return {
-    clock: world.clock,
-    out: (l) => lines.push(l),
-    err: (l) => lines.push(l),
-    isTTY: false,
-    ask: async () => "",
-    connect: connectAccount,
-    cognitoUsers: () => ({ list: async () => [{ email: "qa@example.com", sub: "staging-sub-qa" }] }),
-    // Stands in for `terraform apply` of staging (the emulator e2e test runs the real one).
-    converge: () => async () => ({ message: "converged (stand-in)" }),
-    env,
-    ...overrides,
-    lines,
-    events: () => lines.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as RefreshEvent),
-    text: () => lines.join("\n"),
-  };
-}
+const setup = fakeWorlds();
+const deps = cliDeps;
 
 /** Calls that change something in AWS (reads, STS and the lock table aside). */
 const writes = (world: World) => world.fake.calls.filter((c) => !/^(Describe|Get|AssumeRole|List)|^(PutItem|UpdateItem|DeleteItem)$/.test(c.command));

@@ -12,6 +12,7 @@ import { connectAccount } from "../../scripts/refresh/accounts";
 import { AwsError } from "../support/refresh/fake-aws";
 import { installFakeAws } from "../support/refresh/wire-mocks";
 import { World, connectHalf, createWorld, RecordingExecutor } from "../support/refresh/world";
+import { cliDeps } from "../support/refresh/harness";
 import { ScrubError } from "../../scripts/refresh/scrub";
 
 const RID = "r202501311200-a1b2";
@@ -192,19 +193,10 @@ test("a crash at every step boundary, then resume: staging works throughout (but
 }, 300_000);
 
 describe("CLI", () => {
+  /** The CLI's dependencies on the fake world, printing into `lines`. */
   function deps(world: World, lines: string[]): CliDeps {
-    return {
-      clock: world.clock,
-      out: (l) => lines.push(l),
-      err: (l) => lines.push(l),
-      isTTY: false,
-      ask: async () => "",
-      connect: connectAccount,
-      cognitoUsers: () => ({ list: async () => [{ email: "qa@example.com", sub: "staging-sub-qa" }] }),
-      // Stands in for `terraform apply` of staging (the emulator e2e test runs the real one).
-      converge: () => async () => ({ message: "converged (stand-in)" }),
-      env: {},
-    };
+    const captured = cliDeps(world);
+    return { ...captured, out: (l) => lines.push(l), err: (l) => lines.push(l) };
   }
 
   test("a protected target is refused with exit 2 before any call", async () => {

@@ -9,18 +9,11 @@
  * exit 2 and says what state staging is in (after it), and staging keeps working either way.
  */
 import { RefusedError } from "../../scripts/refresh/core";
-import { installFakeAws } from "../support/refresh/wire-mocks";
-import { World, connectHalf, createWorld } from "../support/refresh/world";
+import { fakeWorlds } from "../support/refresh/harness";
+import { World, connectHalf } from "../support/refresh/world";
 
 const RID = "r202501311200-a1b2";
-let restore: (() => void) | undefined;
-afterEach(() => restore?.());
-
-function setup(): World {
-  const world = createWorld();
-  restore = installFakeAws(world.fake, world.target.accountId).restore;
-  return world;
-}
+const setup = fakeWorlds();
 
 /** The labels of every step boundary of one clean run. */
 async function boundaries(): Promise<string[]> {
@@ -28,7 +21,6 @@ async function boundaries(): Promise<string[]> {
   const world = setup();
   const h = await connectHalf(world, { onBoundary: (label: string) => void labels.push(label) });
   await h.half.run(RID);
-  restore!();
   return labels;
 }
 
@@ -94,8 +86,6 @@ test("a crash at every step boundary, then rollback: before the point of no retu
       expect(world.fake.outages().length).toBeLessThanOrEqual(2);
     } catch (error) {
       throw new Error(`crash at ${label}: ${(error as Error).message}`);
-    } finally {
-      restore!();
     }
   }
 }, 300_000);

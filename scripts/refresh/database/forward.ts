@@ -6,6 +6,7 @@
 import { REFRESH_TAGS } from "../../../environments/naming";
 import {
   AccountObservation,
+  ClusterView,
   ObservedDatabase,
   SnapshotView,
   available,
@@ -254,26 +255,13 @@ export function databaseSteps(ctx: DatabaseContext, o: ObservedDatabase): StepSp
     actions: (obs) => renameActions(obs.target, renameSet({ from: n.newCluster, to: n.live }, n.newInstances, n.liveInstances), (t) => isOurs(t, rid)),
   };
 
-  const convergeStep: StepSpec = {
-    name: "converge",
+  const convergeStep = convergeStepSpec(ctx, {
     description: `apply ${n.live}'s stack with Terraform so everything that names the cluster (the API's database grant, SSM settings, the secret) follows the new one`,
-    identifiers: { cluster: n.live },
-    applies: ctx.converge,
-    skipReason: `--no-converge: run \`npm run apply -- ${ctx.target.name}\` now, or the API's database grant and settings still name the old cluster`,
-    timeoutMs: 60 * MINUTE,
-    check: (obs) => {
-      const live = findCluster(obs.target, n.live);
-      if (!live || !isOurs(live.tags, rid)) return { state: "pending", detail: `${n.live} is not this refresh's copy`, missing: true };
-      return live.tags[REFRESH_TAGS.converged] === rid ? { state: "done" } : { state: "todo", detail: "not converged" };
-    },
-    actions: (obs) => {
-      const live = findCluster(obs.target, n.live)!;
-      return [
-        { kind: "converge", clusterId: n.live },
-        { kind: "tagCluster", account: "target", arn: live.arn, tags: { [REFRESH_TAGS.converged]: rid } },
-      ];
-    },
-  };
+    stale: "the old cluster",
+    tagValue: rid,
+    // The refreshed copy must be live (promoted): otherwise there is nothing to converge to yet.
+    needed: (live) => (isOurs(live.tags, rid) ? true : undefined),
+  });
 
   const deleteOldStep: StepSpec = {
     name: "delete-old",
@@ -327,6 +315,38 @@ export function databaseSteps(ctx: DatabaseContext, o: ObservedDatabase): StepSp
     deleteOldStep,
     pruneStep,
   ];
+}
+
+/**
+ * The converge step (forward and after a rollback): Terraform-apply the target stack once the
+ * cluster under the live name changed, then tag it with `tagValue` so a resumed run sees it done.
+ * `needed(live)`: true when this live cluster must be converged, false when nothing names
+ * another cluster, undefined when it is not (yet) the cluster to converge to.
+ */
+export function convergeStepSpec(
+  ctx: DatabaseContext,
+  options: { description: string; stale: string; tagValue: string; needed: (live: ClusterView) => boolean | undefined },
+): StepSpec {
+  const n = ctx.names;
+  return {
+    name: "converge",
+    description: options.description,
+    identifiers: { cluster: n.live },
+    applies: ctx.converge,
+    skipReason: `--no-converge: run \`npm run apply -- ${ctx.target.name}\` now, or the API's database grant and settings still name ${options.stale}`,
+    timeoutMs: 60 * MINUTE,
+    check: (obs) => {
+      const live = findCluster(obs.target, n.live);
+      const needed = live ? options.needed(live) : undefined;
+      if (!live || needed === undefined) return { state: "pending", detail: `${n.live} is not the cluster to converge to`, missing: true };
+      if (!needed || live.tags[REFRESH_TAGS.converged] === options.tagValue) return { state: "done" };
+      return { state: "todo", detail: "not converged" };
+    },
+    actions: (obs) => [
+      { kind: "converge", clusterId: n.live },
+      { kind: "tagCluster", account: "target", arn: findCluster(obs.target, n.live)!.arn, tags: { [REFRESH_TAGS.converged]: options.tagValue } },
+    ],
+  };
 }
 
 /** Done when the source snapshot no longer lists the target account in `restore` (or is gone). */

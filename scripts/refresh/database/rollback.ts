@@ -4,7 +4,7 @@
  * refuses once delete-old has started: see observation.ts refreshPhase).
  */
 import { REFRESH_TAGS } from "../../../environments/naming";
-import { deleteClusterActions, snapshotPlan, unsharedState } from "./forward";
+import { convergeStepSpec, deleteClusterActions, snapshotPlan, unsharedState } from "./forward";
 import { ObservedDatabase, findCluster, findInstance, instancesOf, isOurs, targetWorking } from "./observation";
 import { renameActions, renameSet } from "./rename";
 import { DatabaseContext, MINUTE, StepSpec, isCrossAccount } from "./steps";
@@ -73,5 +73,15 @@ export function rollbackSteps(ctx: DatabaseContext, o: ObservedDatabase): StepSp
     check: (obs) => unsharedState(obs, restoreFrom, ctx.target.accountId),
     actions: () => [{ kind: "unshareSnapshot", snapshotId: restoreFrom, accountId: ctx.target.accountId }],
   };
-  return [unpromote, unretire, discard, unshare];
+  const converge = convergeStepSpec(ctx, {
+    description: `apply ${n.live}'s stack with Terraform so what names the cluster follows the one put back`,
+    stale: "the refreshed cluster",
+    tagValue: rolledBack(rid),
+    // A cluster this refresh never retired was never swapped away: nothing names another one.
+    needed: (live) => live.tags[REFRESH_TAGS.retiredBy] === rid,
+  });
+  return [unpromote, unretire, discard, unshare, converge];
 }
+
+/** The `converged` tag of a cluster put back by rolling `refreshId` back. */
+export const rolledBack = (refreshId: string): string => `rollback-${refreshId}`;

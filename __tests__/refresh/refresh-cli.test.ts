@@ -5,10 +5,9 @@
  * the lock's lifetime, inputs checked before the first write, what `plan`, `status` and
  * `cleanup` say and do — on a simulated clock, with crashes and lock holders set up at will.
  */
-import { BeginTransactionCommand, CommitTransactionCommand, ExecuteStatementCommand, RDSDataClient } from "@aws-sdk/client-rds-data";
-import { mockClient } from "aws-sdk-client-mock";
+import { ExecuteStatementCommand } from "@aws-sdk/client-rds-data";
 import { main } from "../../scripts/refresh/cli";
-import { cliDeps, fakeWorlds } from "../support/refresh/harness";
+import { cliDeps, fakeWorlds, mockDataApi } from "../support/refresh/harness";
 import { World, connectHalf } from "../support/refresh/world";
 
 const RID = "r202501311200-a1b2";
@@ -176,10 +175,7 @@ describe("no unscrubbed copy outlives its use", () => {
 
   test("a run through the Data API stops sharing the snapshot once the restore has it, and switches the Data API off again (staging's database.dataApi is false)", async () => {
     const world = setup();
-    const data = mockClient(RDSDataClient);
-    data.on(BeginTransactionCommand).resolves({ transactionId: "tx-1" });
-    data.on(ExecuteStatementCommand).resolves({});
-    data.on(CommitTransactionCommand).resolves({});
+    const data = mockDataApi();
     try {
       const d = deps(world);
       expect(await main(["run", "--yes", "--only", "database", "--json"], d)).toBe(0);

@@ -4,15 +4,14 @@
  * in-memory model of RDS/KMS/STS/DynamoDB state (__tests__/support/refresh/fake-aws.ts, behaving as
  * AWS documents) answers the real SDK commands our adapter sends, on a simulated clock.
  */
-import { BeginTransactionCommand, CommitTransactionCommand, ExecuteStatementCommand, RDSDataClient } from "@aws-sdk/client-rds-data";
-import { mockClient } from "aws-sdk-client-mock";
+import { ExecuteStatementCommand } from "@aws-sdk/client-rds-data";
 import { resolveEnvironment } from "../../environments/registry";
 import { main, CliDeps } from "../../scripts/refresh/cli";
 import { connectAccount } from "../../scripts/refresh/accounts";
 import { AwsError } from "../support/refresh/fake-aws";
 import { installFakeAws } from "../support/refresh/wire-mocks";
 import { World, connectHalf, createWorld, RecordingExecutor } from "../support/refresh/world";
-import { cliDeps } from "../support/refresh/harness";
+import { cliDeps, mockDataApi } from "../support/refresh/harness";
 import { ScrubError } from "../../scripts/refresh/scrub";
 
 const RID = "r202501311200-a1b2";
@@ -235,10 +234,7 @@ describe("CLI", () => {
 
   test("plan --json prints one JSON event per step; run --json refreshes through the Data API; status shows the result", async () => {
     const world = setup();
-    const data = mockClient(RDSDataClient);
-    data.on(BeginTransactionCommand).resolves({ transactionId: "tx-1" });
-    data.on(ExecuteStatementCommand).resolves({});
-    data.on(CommitTransactionCommand).resolves({});
+    const data = mockDataApi();
     try {
       const lines: string[] = [];
       expect(await main(["plan", "--json", "--only", "database"], deps(world, lines))).toBe(0);

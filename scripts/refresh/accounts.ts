@@ -56,7 +56,7 @@ export async function connectAccount(config: EnvironmentConfig, options: Connect
     credentials = fromIni({ profile: options.profile });
   } else if (config.deployRoleArn && !options.noAssumeRole) {
     credentials = fromTemporaryCredentials({
-      params: { RoleArn: config.deployRoleArn, RoleSessionName: options.sessionName ?? `twinstack-refresh-${config.name}`, DurationSeconds: options.sessionSeconds ?? SESSION_SECONDS },
+      params: { RoleArn: config.deployRoleArn, RoleSessionName: options.sessionName ?? `${config.project}-refresh-${config.name}`, DurationSeconds: options.sessionSeconds ?? SESSION_SECONDS },
       clientConfig: { region, maxAttempts: SDK_MAX_ATTEMPTS },
     });
   }

@@ -2,6 +2,8 @@
  * Jest helpers for the refresh tests on the fake AWS: a world per test (its mocks removed after
  * each test) and the CLI's dependencies wired to it, capturing every line.
  */
+import { BeginTransactionCommand, CommitTransactionCommand, ExecuteStatementCommand, RDSDataClient } from "@aws-sdk/client-rds-data";
+import { mockClient } from "aws-sdk-client-mock";
 import { connectAccount } from "../../../scripts/refresh/accounts";
 import type { CliDeps } from "../../../scripts/refresh/cli";
 import type { RefreshEvent } from "../../../scripts/refresh/core";
@@ -49,4 +51,13 @@ export function cliDeps(world: World, env: NodeJS.ProcessEnv = {}, overrides: Pa
     events: () => lines.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as RefreshEvent),
     text: () => lines.join("\n"),
   };
+}
+
+/** The RDS Data API answering every statement (the fake has no database engine); call `restore()` after. */
+export function mockDataApi() {
+  const data = mockClient(RDSDataClient);
+  data.on(BeginTransactionCommand).resolves({ transactionId: "tx-1" });
+  data.on(ExecuteStatementCommand).resolves({});
+  data.on(CommitTransactionCommand).resolves({});
+  return data;
 }

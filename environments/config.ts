@@ -66,6 +66,12 @@ const DatabaseSchema = z.strictObject({
   masterUsername: z.string().regex(/^[a-z][a-z0-9_]{0,15}$/, "must be a lowercase identifier of at most 16 characters").default("twinstack_admin"),
   /** Performance Insights (free tier retention of 7 days). */
   performanceInsights: z.boolean().default(false),
+  /**
+   * The RDS Data API (HTTP endpoint) on the cluster. Default off: SQL over HTTPS with the master
+   * secret is a second way in. A refresh that scrubs through it switches it off again afterwards
+   * unless this is true.
+   */
+  dataApi: z.boolean().default(false),
 });
 
 const ApiSchema = z.strictObject({

@@ -15,7 +15,7 @@ import { stateLocation } from "../modules/state-backend";
 import { Network } from "../modules/vpc";
 import type { AwsTarget } from "./aws-target";
 import type { EnvironmentConfig } from "./config";
-import { ENVIRONMENT_TAG, stackId, uploadsBucketName } from "./naming";
+import { ENVIRONMENT_TAG, REFRESH_TAG_PREFIX, stackId, uploadsBucketName } from "./naming";
 
 export interface EnvironmentStackProps {
   readonly config: EnvironmentConfig;
@@ -42,6 +42,8 @@ export function configureAws(
     allowedAccountIds: [options.accountId],
     assumeRole: options.roleArn && !options.target.ambientCredentials ? [{ roleArn: options.roleArn, sessionName: options.sessionName }] : undefined,
     defaultTags: [{ tags: options.tags }],
+    // The refresh's own tags (refresh id, scrubbed, retired-by…) are not Terraform's: a plan or apply after a refresh keeps them.
+    ignoreTags: [{ keyPrefixes: [REFRESH_TAG_PREFIX] }],
     // The endpoint itself comes from AWS_ENDPOINT_URL, which the provider honours.
     s3UsePathStyle: emulated ? true : undefined,
     skipMetadataApiCheck: emulated ? "true" : undefined,
@@ -127,6 +129,7 @@ export class EnvironmentStack extends TerraformStack {
       masterUsername: db.masterUsername,
       snapshotShareAccountIds: config.snapshotShareAccountIds,
       performanceInsights: db.performanceInsights,
+      dataApi: db.dataApi,
       logsKmsKeyArn: this.logsKey.keyArn,
     });
 

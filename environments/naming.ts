@@ -29,16 +29,24 @@ export function uploadsBucketName(config: Pick<EnvironmentConfig, "project" | "n
 export const ENVIRONMENT_TAG = "Environment";
 
 /**
+ * The namespace of the refresh's tags: the same in every project. Terraform leaves tags under it
+ * alone (the provider's `ignore_tags`), so converging staging after a refresh keeps them.
+ */
+export const REFRESH_TAG_PREFIX = "twinstack:";
+
+/**
  * Tag keys the refresh writes on what it creates, and that IAM conditions (modules/github-oidc)
- * read: the tool's namespace, the same in every project.
+ * read.
  */
 export const REFRESH_TAGS = {
-  refreshId: "twinstack:refresh-id",
-  sourceEnv: "twinstack:source-env",
-  targetEnv: "twinstack:target-env",
-  scrubbed: "twinstack:scrubbed",
-  retiredBy: "twinstack:retired-by",
-  deleteAfter: "twinstack:delete-after",
+  refreshId: `${REFRESH_TAG_PREFIX}refresh-id`,
+  sourceEnv: `${REFRESH_TAG_PREFIX}source-env`,
+  targetEnv: `${REFRESH_TAG_PREFIX}target-env`,
+  scrubbed: `${REFRESH_TAG_PREFIX}scrubbed`,
+  retiredBy: `${REFRESH_TAG_PREFIX}retired-by`,
+  deleteAfter: `${REFRESH_TAG_PREFIX}delete-after`,
+  /** The refresh id whose swap the target stack was converged (Terraform-applied) after. */
+  converged: `${REFRESH_TAG_PREFIX}converged`,
 } as const;
 
 /** `twinstack-refresh/staging`: the refresh lock's key in the target account's lock table (and its IAM `dynamodb:LeadingKeys`). */

@@ -9,9 +9,9 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { createSyncClient } from "../../scripts/refresh/objects/client";
-import { createFastCopier, parseListPage, uriEncodeSegment } from "../../scripts/refresh/objects/fastcopy";
+import { createFastCopier, parseListPage, requestDeadline, uriEncodeSegment } from "../../scripts/refresh/objects/fastcopy";
 import { copySource } from "../../scripts/refresh/objects/sync";
-import { withRetries } from "../../scripts/refresh/objects/retry";
+import { withRetries } from "../../scripts/refresh/retry";
 
 class NodeSha256 {
   private readonly hash;
@@ -36,13 +36,19 @@ describe("lean CopyObject (unit, local HTTP server)", () => {
   let port: number;
   let captured: Captured[] = [];
   let responses: Array<{ status: number; body: string }> = [];
+  /** When set, the next response waits for this promise (a long server-side copy). */
+  let hold: Promise<void> | undefined;
 
   beforeAll(async () => {
     server = createServer((request, response) => {
       captured.push({ url: request.url ?? "", headers: request.headers });
       request.resume();
-      request.on("end", () => {
+      request.on("end", async () => {
         const next = responses.shift() ?? { status: 200, body: '<CopyObjectResult><ETag>&quot;abc123&quot;</ETag></CopyObjectResult>' };
+        const waiting = hold;
+        hold = undefined;
+        await waiting;
+        if (response.socket === null || response.socket.destroyed) return;
         response.writeHead(next.status, { "content-type": "application/xml" });
         response.end(next.body);
       });
@@ -56,6 +62,69 @@ describe("lean CopyObject (unit, local HTTP server)", () => {
   beforeEach(() => {
     captured = [];
     responses = [];
+    hold = undefined;
+  });
+  afterEach(() => jest.useRealTimers());
+
+  /** Fakes Date and intervals (the copier's watchdog) only; sockets and streams run for real. */
+  function fakeWatchdogTime(): void {
+    jest.useFakeTimers({ doNotFake: ["nextTick", "setImmediate", "clearImmediate", "queueMicrotask", "setTimeout", "clearTimeout", "hrtime", "performance"] });
+  }
+  const tick = () => new Promise((resolve) => setImmediate(resolve));
+  /** Advances fake time in watchdog-sized steps, letting I/O run between them. */
+  async function advance(ms: number): Promise<void> {
+    for (let t = 0; t < ms; t += 5_000) {
+      jest.advanceTimersByTime(5_000);
+      await tick();
+    }
+  }
+
+  test("a large single-part copy is not cut at a fixed 120 s: its time budget follows its size", async () => {
+    // GIVEN a 4 GiB object whose server-side copy takes 5 minutes without a byte
+    fakeWatchdogTime();
+    const client = createSyncClient({ endpoint: `http://127.0.0.1:${port}`, credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret-example" } });
+    const copier = (await createFastCopier(client, "dst", 4))!;
+    let finish!: () => void;
+    hold = new Promise<void>((resolve) => (finish = resolve));
+    // WHEN it runs for 5 minutes
+    const copy = copier.copy("big.bin", "src/big.bin", 4 * 1024 ** 3);
+    const outcome = copy.then(() => "copied", (e: Error) => e.message);
+    while (captured.length === 0) await tick();
+    await advance(300_000);
+    finish();
+    // THEN it is still alive and completes
+    expect(await outcome).toBe("copied");
+    copier.destroy();
+    client.destroy();
+  });
+
+  test("a small copy that makes no progress is still given up (after its budget and a minute of silence)", async () => {
+    fakeWatchdogTime();
+    const client = createSyncClient({ endpoint: `http://127.0.0.1:${port}`, credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret-example" } });
+    const copier = (await createFastCopier(client, "dst", 4))!;
+    hold = new Promise<void>(() => undefined);
+    const outcome = copier.copy("small.txt", "src/small.txt", 1024).then(() => "copied", (e: Error & { code?: string }) => e.code);
+    while (captured.length === 0) await tick();
+    await advance(90_000);
+    expect(await outcome).toBe("ETIMEDOUT");
+    expect(requestDeadline(0, 0, 5 * 1024 ** 3)).toBeGreaterThan(600_000);
+    copier.destroy();
+    client.destroy();
+  });
+
+  test("ExpectedBucketOwner: every request names the account that must own the bucket (and a copy, the source's), signed", async () => {
+    const client = createSyncClient({ endpoint: `http://127.0.0.1:${port}`, credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret-example" } });
+    const copier = (await createFastCopier(client, "dst", 4, { expectedOwner: "111111111111" }))!;
+    await copier.copy("k", "src/k", 1, "222222222222");
+    responses = [{ status: 200, body: "<ListBucketResult><IsTruncated>false</IsTruncated></ListBucketResult>" }];
+    await copier.listPage("", undefined);
+    copier.destroy();
+    client.destroy();
+    const [copy, list] = captured;
+    expect(copy.headers["x-amz-expected-bucket-owner"]).toBe("111111111111");
+    expect(copy.headers["x-amz-source-expected-bucket-owner"]).toBe("222222222222");
+    expect(copy.headers.authorization).toMatch(/SignedHeaders=[^,]*x-amz-expected-bucket-owner;[^,]*x-amz-source-expected-bucket-owner/);
+    expect(list.headers["x-amz-expected-bucket-owner"]).toBe("111111111111");
   });
 
   test.each([

@@ -6,7 +6,10 @@
  * (`copyTransport: "sdk"`): the lean transport is covered by objects-fastcopy.test.ts.
  */
 import {
+  CompleteMultipartUploadCommand,
   CopyObjectCommand,
+  CreateMultipartUploadCommand,
+  UploadPartCopyCommand,
   DeleteObjectsCommand,
   GetBucketTaggingCommand,
   HeadObjectCommand,
@@ -45,6 +48,40 @@ describe("object sync contract (aws-sdk-client-mock)", () => {
     copyTransport: "sdk",
     retry: { attempts: 5, baseDelayMs: 1 },
     ...extra,
+  });
+
+  test("ExpectedBucketOwner on every S3 call of the objects half: each bucket must belong to its environment's account", async () => {
+    // GIVEN buckets with their owners, a key to copy (and a multipart one) and a key to delete
+    s3Mock.on(ListObjectsV2Command, { Bucket: "prod-uploads" }).resolves({
+      Contents: [
+        { Key: "a.png", Size: 10, ETag: '"a0000000000000000000000000000000"', LastModified: new Date("2025-01-01T00:00:00Z") },
+        { Key: "big.bin", Size: 64, ETag: '"b0000000000000000000000000000000"', LastModified: new Date("2025-01-01T00:00:00Z") },
+      ],
+      IsTruncated: false,
+    });
+    s3Mock.on(ListObjectsV2Command, { Bucket: "staging-uploads" }).resolves(listing(["stale.txt"]));
+    s3Mock.on(HeadObjectCommand).resolves({ ContentLength: 64, ETag: '"b"' });
+    s3Mock.on(CopyObjectCommand).resolves({ CopyObjectResult: { ETag: '"x"' } });
+    s3Mock.on(CreateMultipartUploadCommand).resolves({ UploadId: "u1" });
+    s3Mock.on(UploadPartCopyCommand).resolves({ CopyPartResult: { ETag: '"p"' } });
+    s3Mock.on(CompleteMultipartUploadCommand).resolves({});
+    s3Mock.on(DeleteObjectsCommand).resolves({});
+    // WHEN the half preflights and runs
+    const half = new ObjectsHalf({
+      source: { client, bucket: "prod-uploads", expectedOwner: "222222222222" },
+      destination: { client, bucket: "staging-uploads", expectedOwner: "111111111111" },
+      events: new EventLog(),
+      sync: { copyTransport: "sdk", multipartThreshold: 32, partSize: 32, retry: { attempts: 1 } },
+    });
+    expect(await half.preflight("r202501311200-a1b2")).toEqual({ problems: [], refusals: [] });
+    await half.run("r202501311200-a1b2");
+    // THEN every call names the owner of the bucket it touches (and a copy the source's owner)
+    const calls = s3Mock.calls().map((c) => c.args[0].input as { Bucket: string; ExpectedBucketOwner?: string; ExpectedSourceBucketOwner?: string; CopySource?: string });
+    expect(calls.length).toBeGreaterThan(6);
+    for (const input of calls) {
+      expect(input.ExpectedBucketOwner).toBe(input.Bucket === "prod-uploads" ? "222222222222" : "111111111111");
+      if (input.CopySource) expect(input.ExpectedSourceBucketOwner).toBe("222222222222");
+    }
   });
 
   test("503 SlowDown bursts are recovered by retries", async () => {

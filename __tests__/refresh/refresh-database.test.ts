@@ -1,17 +1,17 @@
 /**
  * Kind: aws-sdk-client-mock contract tests. Why: the emulator cannot restore a snapshot shared
  * from another account, has no throttling and cannot be crashed between steps; here a small
- * in-memory model of RDS/KMS/STS/DynamoDB state (scripts/refresh/sim/fake-aws.ts, behaving as
+ * in-memory model of RDS/KMS/STS/DynamoDB state (__tests__/support/refresh/fake-aws.ts, behaving as
  * AWS documents) answers the real SDK commands our adapter sends, on a simulated clock.
  */
-import { BeginTransactionCommand, CommitTransactionCommand, ExecuteStatementCommand, RDSDataClient } from "@aws-sdk/client-rds-data";
-import { mockClient } from "aws-sdk-client-mock";
+import { ExecuteStatementCommand } from "@aws-sdk/client-rds-data";
 import { resolveEnvironment } from "../../environments/registry";
 import { main, CliDeps } from "../../scripts/refresh/cli";
 import { connectAccount } from "../../scripts/refresh/accounts";
-import { AwsError } from "../../scripts/refresh/sim/fake-aws";
-import { installFakeAws } from "../../scripts/refresh/sim/wire-mocks";
-import { World, connectHalf, createWorld, RecordingExecutor } from "../../scripts/refresh/sim/world";
+import { AwsError } from "../support/refresh/fake-aws";
+import { installFakeAws } from "../support/refresh/wire-mocks";
+import { World, connectHalf, createWorld, RecordingExecutor } from "../support/refresh/world";
+import { cliDeps, mockDataApi } from "../support/refresh/harness";
 import { ScrubError } from "../../scripts/refresh/scrub";
 
 const RID = "r202501311200-a1b2";
@@ -47,9 +47,9 @@ function expectRefreshed(world: World, rid = RID): void {
 
 async function runRefresh(world: World, overrides = {}, executor?: RecordingExecutor) {
   const h = await connectHalf(world, overrides, executor);
-  await h.lock.acquire(RID, "test");
+  const held = await h.lock.acquire(RID, "test", "run");
   await h.half.run(RID);
-  await h.lock.release(RID);
+  await held.release();
   return h;
 }
 
@@ -79,12 +79,10 @@ test("AWS-managed key (aws/rds) source: a copy under the source CMK is shared in
   const h = await connectHalf(world);
   const plan = await h.half.plan(RID);
   expect(plan.steps.find((s) => s.step === "reencrypt")!.status).toBe("todo");
-  await h.lock.acquire(RID, "test");
   await h.half.run(RID);
   const copy = world.fake.calls.find((c) => c.command === "CopyDBClusterSnapshot")!;
   expect(copy.input).toMatchObject({ TargetDBClusterSnapshotIdentifier: `twinstack-production-refresh-${RID}-cmk`, KmsKeyId: expect.stringContaining(world.source.accountId) });
   expect(world.fake.calls.find((c) => c.command === "ModifyDBClusterSnapshotAttribute")!.input).toMatchObject({ DBClusterSnapshotIdentifier: `twinstack-production-refresh-${RID}-cmk` });
-  await h.lock.release(RID);
   expectRefreshed(world);
 }, 60_000);
 
@@ -119,7 +117,6 @@ test("throttling: throttled calls are retried and the refresh succeeds", async (
 test("a wait that never finishes times out, fails the step, and staging keeps working", async () => {
   const world = setup({ latency: { snapshotMs: 600_000, copyMs: 600_000, restoreMs: 1000 * 3600_000, instanceMs: 600_000, renameMs: 60_000, modifyMs: 60_000, deleteMs: 300_000 } });
   const h = await connectHalf(world);
-  await h.lock.acquire(RID, "test");
   const error = await h.half.run(RID).catch((e: Error) => e) as Error;
   expect(error.message).toMatch(/restore: timed out after/);
   expect(world.fake.working(world.target.accountId, world.targetId)).toBe(true);
@@ -132,8 +129,7 @@ test("a restore under a wrong identifier fails fast instead of spinning to the t
   // The restore call "succeeds" but nothing appears (e.g. it landed elsewhere).
   world.fake.failNext("RestoreDBClusterFromSnapshot");
   const real = world.fake.handle.bind(world.fake);
-  jest.spyOn(world.fake, "handle").mockImplementation(async (command, input, account) => (command === "RestoreDBClusterFromSnapshot" ? {} : real(command, input, account)));
-  await h.lock.acquire(RID, "test");
+  jest.spyOn(world.fake, "handle").mockImplementation(async (command, input, account, key) => (command === "RestoreDBClusterFromSnapshot" ? {} : real(command, input, account, key)));
   const start = world.clock.now();
   const error = await h.half.run(RID).catch((e: Error) => e) as Error;
   expect(error.message).toMatch(/not found on 3 consecutive polls/);
@@ -144,7 +140,6 @@ test("a failing scrub stops the refresh before the swap: staging untouched", asy
   const world = setup();
   const executor = new RecordingExecutor(() => new ScrubError(3, "UPDATE app_users SET no_such_column = 1", new Error('column "no_such_column" does not exist')));
   const h = await connectHalf(world, {}, executor);
-  await h.lock.acquire(RID, "test");
   const error = await h.half.run(RID).catch((e: Error) => e) as Error;
   expect(error.message).toMatch(/^scrub: .*rolled back/);
   expect(world.fake.calls.some((c) => c.command === "ModifyDBCluster" && (c.input as { NewDBClusterIdentifier?: string }).NewDBClusterIdentifier)).toBe(false);
@@ -182,13 +177,10 @@ test("a crash at every step boundary, then resume: staging works throughout (but
         if (label === crashAt) throw new Error(`injected crash at ${label}`);
       },
     });
-    await h.lock.acquire(RID, "test");
     await expect(h.half.run(RID)).rejects.toThrow(/injected crash/);
     // A new process resumes from what AWS shows.
     const resumed = await connectHalf(world);
-    await resumed.lock.acquire(RID, "resume");
     await resumed.half.run(RID);
-    await resumed.lock.release(RID);
     try {
       expectRefreshed(world);
       expect(world.fake.outages().length).toBeLessThanOrEqual(1);
@@ -200,17 +192,10 @@ test("a crash at every step boundary, then resume: staging works throughout (but
 }, 300_000);
 
 describe("CLI", () => {
+  /** The CLI's dependencies on the fake world, printing into `lines`. */
   function deps(world: World, lines: string[]): CliDeps {
-    return {
-      clock: world.clock,
-      out: (l) => lines.push(l),
-      err: (l) => lines.push(l),
-      isTTY: false,
-      ask: async () => "",
-      connect: connectAccount,
-      cognitoUsers: () => ({ list: async () => [{ email: "qa@example.com", sub: "staging-sub-qa" }] }),
-      env: {},
-    };
+    const captured = cliDeps(world);
+    return { ...captured, out: (l) => lines.push(l), err: (l) => lines.push(l) };
   }
 
   test("a protected target is refused with exit 2 before any call", async () => {
@@ -249,16 +234,13 @@ describe("CLI", () => {
 
   test("plan --json prints one JSON event per step; run --json refreshes through the Data API; status shows the result", async () => {
     const world = setup();
-    const data = mockClient(RDSDataClient);
-    data.on(BeginTransactionCommand).resolves({ transactionId: "tx-1" });
-    data.on(ExecuteStatementCommand).resolves({});
-    data.on(CommitTransactionCommand).resolves({});
+    const data = mockDataApi();
     try {
       const lines: string[] = [];
       expect(await main(["plan", "--json", "--only", "database"], deps(world, lines))).toBe(0);
       const planned = lines.map((l) => JSON.parse(l));
       expect(planned.filter((e) => e.state === "planned").map((e) => e.step)).toEqual([
-        "snapshot", "share", "restore", "create-instances", "rotate-credentials", "enable-http-endpoint", "scrub", "swap-retire", "swap-promote", "delete-old", "prune-snapshots",
+        "snapshot", "share", "restore", "unshare", "create-instances", "rotate-credentials", "enable-http-endpoint", "scrub", "http-endpoint", "swap-retire", "swap-promote", "converge", "delete-old", "prune-snapshots",
       ]);
       lines.length = 0;
       expect(await main(["run", "--yes", "--json", "--only", "database"], deps(world, lines))).toBe(0);
@@ -267,7 +249,8 @@ describe("CLI", () => {
       expect(events.at(-1)).toMatchObject({ step: "run", state: "done" });
       expect(data.commandCalls(ExecuteStatementCommand)[0].args[0].input.sql).toMatch(/CREATE TEMPORARY TABLE refresh_cognito_users/);
       const live = world.fake.account(world.target.accountId).clusters.get("twinstack-staging")!;
-      expect(live.httpEndpoint).toBe(true);
+      // The Data API was on for the scrub only: staging's config (database.dataApi) leaves it off.
+      expect(live.httpEndpoint).toBe(false);
       expect(live.data).toMatch(/^production/);
       lines.length = 0;
       expect(await main(["status"], deps(world, lines))).toBe(0);

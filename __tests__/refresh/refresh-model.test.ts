@@ -4,7 +4,7 @@
  * 20 min, instance 10 min, rename 1 min, delete 5 min) through the same planner, steps and AWS
  * adapter as the real tool (the fake AWS sits behind aws-sdk-client-mock).
  */
-import { runModel } from "../../scripts/refresh/sim/downtime-model";
+import { runModel } from "../support/refresh/downtime-model";
 
 test("staging is unavailable ≤ 2 simulated minutes with this tool, ≥ 30 with delete-then-restore", async () => {
   // GIVEN the latency model WHEN both procedures run on the simulated clock

@@ -42,6 +42,8 @@ export interface AuroraProps {
   readonly snapshotShareAccountIds?: string[];
   /** Performance Insights on the instances. Default false. */
   readonly performanceInsights?: boolean;
+  /** The RDS Data API (HTTP endpoint). Default false. */
+  readonly dataApi?: boolean;
   /** Retention of the exported PostgreSQL log group, days. Default 30. */
   readonly logRetentionDays?: number;
   /** KMS key for the PostgreSQL log group. Default: CloudWatch's own encryption. */
@@ -150,6 +152,7 @@ export class AuroraDatabase extends Construct {
       storageEncrypted: true,
       kmsKeyId: this.key.keyArn,
       iamDatabaseAuthenticationEnabled: true,
+      enableHttpEndpoint: props.dataApi ?? false,
       serverlessv2ScalingConfiguration: {
         minCapacity: props.minCapacity,
         maxCapacity: props.maxCapacity,

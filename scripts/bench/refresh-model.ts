@@ -2,7 +2,7 @@
  * Prints the refresh downtime/wall-time model: `npm run bench:refresh-model` (`--json` for one JSON object).
  * Simulated clock; latencies: snapshot 10 min, restore 20 min, instance 10 min, rename 1 min, delete 5 min.
  */
-import { runModel } from "../refresh/sim/downtime-model";
+import { runModel } from "../../__tests__/support/refresh/downtime-model";
 
 async function main(): Promise<void> {
   const { ours, old } = await runModel();

@@ -1,7 +1,9 @@
 /**
  * Credentials per account: assume the environment's deploy role (or use a named profile), then
  * prove with GetCallerIdentity that we are in the configured account before anything writes.
- * Clients honour AWS_ENDPOINT_URL (the emulator) on their own.
+ * Assumed-role sessions refresh themselves (the SDK's temporary-credentials provider renews them
+ * five minutes before they expire), so a refresh longer than one session never meets an expired
+ * token. Clients honour AWS_ENDPOINT_URL (the emulator) on their own.
  */
 import type { S3Client } from "@aws-sdk/client-s3";
 import { createSyncClient } from "./objects/client";
@@ -11,11 +13,16 @@ import { KMSClient } from "@aws-sdk/client-kms";
 import { RDSClient } from "@aws-sdk/client-rds";
 import { RDSDataClient } from "@aws-sdk/client-rds-data";
 import { SSMClient } from "@aws-sdk/client-ssm";
-import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { fromIni } from "@aws-sdk/credential-provider-ini";
-import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@aws-sdk/types";
+import { fromTemporaryCredentials } from "@aws-sdk/credential-providers";
+import type { AwsCredentialIdentityProvider } from "@aws-sdk/types";
 import type { EnvironmentConfig } from "../../environments/config";
-import { Clock, RefusedError, maskTail, withRetries } from "./core";
+import { Clock, RefusedError, maskAccounts, maskTail } from "./core";
+import { SDK_MAX_ATTEMPTS, withRetries } from "./retry";
+
+/** One assumed-role session; the provider assumes the role again before it ends. */
+export const SESSION_SECONDS = 3600;
 
 export interface AccountClients {
   config: EnvironmentConfig;
@@ -37,31 +44,30 @@ export interface ConnectOptions {
   clock: Clock;
   /** Session name shown in CloudTrail. */
   sessionName?: string;
+  /** Length of each assumed-role session (default SESSION_SECONDS; 900 is STS's minimum). */
+  sessionSeconds?: number;
 }
 
 /** Obtains credentials for one environment's account and verifies the account id. Refuses (exit 2) on mismatch. */
 export async function connectAccount(config: EnvironmentConfig, options: ConnectOptions): Promise<AccountClients> {
   const region = config.region;
-  let credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider | undefined;
+  let credentials: AwsCredentialIdentityProvider | undefined;
   if (options.profile) {
     credentials = fromIni({ profile: options.profile });
   } else if (config.deployRoleArn && !options.noAssumeRole) {
-    const sts = new STSClient({ region });
-    const assumed = await withRetries(
-      "sts:AssumeRole",
-      () => sts.send(new AssumeRoleCommand({ RoleArn: config.deployRoleArn, RoleSessionName: options.sessionName ?? `twinstack-refresh-${config.name}`, DurationSeconds: 3600 })),
-      { clock: options.clock },
-    ).catch((error: Error) => {
-      throw new RefusedError(`environments/${config.name}: cannot assume ${maskRole(config.deployRoleArn!)}: ${error.message} (check your credentials, or pass --${config.protected ? "source" : "target"}-profile)`);
+    credentials = fromTemporaryCredentials({
+      params: { RoleArn: config.deployRoleArn, RoleSessionName: options.sessionName ?? `${config.project}-refresh-${config.name}`, DurationSeconds: options.sessionSeconds ?? SESSION_SECONDS },
+      clientConfig: { region, maxAttempts: SDK_MAX_ATTEMPTS },
     });
-    const c = assumed.Credentials;
-    if (!c?.AccessKeyId || !c.SecretAccessKey) throw new RefusedError(`environments/${config.name}: AssumeRole returned no credentials`);
-    credentials = { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
   }
-  const common = { region, credentials };
+  const common = { region, credentials, maxAttempts: SDK_MAX_ATTEMPTS };
   const sts = new STSClient(common);
-  const identity = await withRetries("sts:GetCallerIdentity", () => sts.send(new GetCallerIdentityCommand({})), { clock: options.clock }).catch((error: Error) => {
-    throw new RefusedError(`environments/${config.name}: cannot identify the caller: ${error.message}`);
+  // The first call resolves the credentials: a role that cannot be assumed fails here, before anything writes.
+  const identity = await withRetries(() => sts.send(new GetCallerIdentityCommand({})), { what: "sts:GetCallerIdentity", clock: options.clock }).catch((error: Error) => {
+    const how = options.profile ? `profile ${options.profile}` : config.deployRoleArn && !options.noAssumeRole ? `assuming ${maskRole(config.deployRoleArn)}` : "the caller's credentials";
+    throw new RefusedError(
+      `environments/${config.name}: cannot identify the caller with ${how}: ${maskAccounts(error.message)} (check your credentials, or pass --${config.protected ? "source" : "target"}-profile)`,
+    );
   });
   if (identity.Account !== config.accountId) {
     throw new RefusedError(

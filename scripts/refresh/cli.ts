@@ -2,24 +2,27 @@
  * `npm run refresh -- <command>`: refresh staging from production — the database (snapshot,
  * share, restore aside, scrub, swap) and the uploads bucket (server-side mirror), in parallel.
  * plan | run | status | resume | rollback | cleanup. Exit codes: 0 done, 1 failed (staging
- * left working), 2 refused or bad usage. `--json`: one JSON event per line.
+ * left working; a run whose halves end differently exits with the worse: see runner.ts), 2
+ * refused or bad usage (nothing was changed). `--json`: one JSON event per line. SIGINT/SIGTERM
+ * stop at the next step boundary, release the lock and print the `resume` command.
  */
 import { createInterface } from "node:readline/promises";
 import { userInfo } from "node:os";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import type { EnvironmentConfig } from "../../environments/config";
+import { ConfigError, type EnvironmentConfig } from "../../environments/config";
 import { environmentInputs, resolveEnvironment } from "../../environments/registry";
 import { AccountClients, ConnectOptions, connectAccount } from "./accounts";
 import { stackId, uploadsBucketName } from "../../environments/naming";
 import { useSandboxIfRunning } from "../lib/aws-context";
 import { assertWriteTargets, bucketTarget, clusterTarget, guardRegistry } from "../lib/guard";
-import { Clock, EventLog, RefreshEvent, RefreshHalf, RefusedError, StepFailedError, assertRefreshId, maskAccounts, newRefreshId, realClock } from "./core";
+import { Converger, terraformConverger } from "./converge";
+import { Clock, EventLog, InterruptedError, RefreshEvent, RefreshHalf, RefusedError, StepFailedError, assertRefreshId, maskAccounts, newRefreshId, realClock } from "./core";
 import { DatabaseHalf } from "./database/half";
-import { RefreshLock } from "./lock";
+import { DEFAULT_STALE_MS, RefreshLock } from "./lock";
 import { ObjectsHalf } from "./objects/half";
 import { terminalProgress } from "./objects/progress";
-import { planAll, rollbackAll, runAll, selectHalves } from "./runner";
-import { CognitoPoolUsers, CognitoUserSource, DataApiExecutor, PostgresExecutor, readScrubFile } from "./scrub";
+import { cleanupAll, planAll, rollbackAll, runAll, selectHalves } from "./runner";
+import { CognitoPoolUsers, CognitoUserSource, DataApiExecutor, PostgresExecutor, readScrubFile, runScrub, splitSql } from "./scrub";
 
 export interface CliDeps {
   clock: Clock;
@@ -37,6 +40,10 @@ export interface CliDeps {
    * lines are then printed above the bar on it. None: event lines only.
    */
   progress?: NodeJS.WriteStream;
+  /** Converges the target stack after the swap (default: Terraform, as `npm run apply`). */
+  converge?: (env: NodeJS.ProcessEnv) => Converger;
+  /** Aborted on SIGINT/SIGTERM: stop at the next step boundary. */
+  signal?: AbortSignal;
 }
 
 interface CommonOptions {
@@ -63,6 +70,7 @@ interface CommonOptions {
   yes?: boolean;
   olderThan?: string;
   pollSeconds?: string;
+  converge: boolean;
 }
 
 function withCommon(command: Command): Command {
@@ -79,10 +87,11 @@ function withCommon(command: Command): Command {
     .option("--source-snapshot <id>", "restore from this existing snapshot (automated or manual) instead of taking one")
     .option("--keep-old <hours>", "keep the old cluster this long after the swap (0: delete at the end of the run)", "0")
     .option("--snapshot-retention <count>", "tagged snapshots kept per target, newest refreshes", "2")
-    .option("--lock-stale-hours <hours>", "a lock older than this may be taken over", "6")
+    .option("--lock-stale-hours <hours>", `a lock whose heartbeat is older than this may be taken over (never a heartbeat younger than 5 minutes)`, String(DEFAULT_STALE_MS / 3600_000))
     .option("--pg-host <host>", "postgres executor: host of the new cluster (password from REFRESH_PG_PASSWORD)")
     .option("--pg-port <port>", "postgres executor: port", "5432")
     .option("--pg-user <user>", "postgres executor: user", "twinstack_admin")
+    .option("--no-converge", "do not apply the target stack with Terraform after the swap (then run `npm run apply -- <env>` yourself)")
     .addOption(new Option("--poll-seconds <s>", "first delay between polls of a waiting step (default 15, growing to 4×; the swap polls at most every 2 s)").hideHelp());
 }
 
@@ -133,8 +142,45 @@ interface Session {
   close: () => void;
 }
 
+/** Every flag and file a command needs, checked before any credentials are used (bad input: exit 2). */
+function checkInputs(options: CommonOptions, deps: CliDeps) {
+  selectHalves(options.only);
+  // TWINSTACK_SINGLE_ACCOUNT (the sandbox) moves every environment into one account, as synthesis does.
+  const source = resolveEnvironment(options.from, environmentInputs(deps.env));
+  const target = resolveEnvironment(options.to, environmentInputs(deps.env));
+  // Refuse a protected target before any credentials are used.
+  if (target.protected) throw new RefusedError(`environments/${target.name} is protected: it is never a refresh target`);
+  if (source.name === target.name) throw new RefusedError("--from and --to name the same environment");
+  // The objects half's scope and pace: the target's refresh.objects settings, each overridden by its flag.
+  const settings = target.refresh.objects;
+  const concurrency = options.concurrency === undefined ? settings.concurrency : number(options.concurrency, "--concurrency", 1);
+  if (!Number.isInteger(concurrency) || concurrency > 1024) throw new RefusedError(`--concurrency (${JSON.stringify(options.concurrency)}) must be a whole number from 1 to 1024`);
+  if (options.executor === "postgres" && !options.pgHost) {
+    throw new RefusedError("--executor postgres needs --pg-host <host of the new cluster> (and REFRESH_PG_PASSWORD in the environment)");
+  }
+  let scrubSql: string;
+  try {
+    scrubSql = readScrubFile(target.name);
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+  return {
+    source,
+    target,
+    concurrency,
+    scrubSql,
+    pgPort: number(options.pgPort, "--pg-port", 1),
+    keepOldMs: number(options.keepOld, "--keep-old") * 3600_000,
+    snapshotRetention: number(options.snapshotRetention, "--snapshot-retention", 1),
+    lockStaleMs: number(options.lockStaleHours, "--lock-stale-hours") * 3600_000,
+    poll: pollMs(options.pollSeconds),
+  };
+}
+
 /** `read`: status only, which writes nothing and so skips the write guard. */
 async function openSession(options: CommonOptions, deps: CliDeps, purpose: "write" | "read" = "write"): Promise<Session> {
+  const inputs = checkInputs(options, deps);
+  const { source, target } = inputs;
   // A bar for the objects half on a terminal (not with --json): event lines print above it.
   const display = !options.json && deps.progress?.isTTY ? terminalProgress(deps.progress) : undefined;
   // Every line is masked: bucket names and ARNs carry account ids.
@@ -144,16 +190,6 @@ async function openSession(options: CommonOptions, deps: CliDeps, purpose: "writ
     // The objects half is over: its bar ends here, the database half's lines go on below it.
     if (event.half === "objects" && ["done", "failed", "refused"].includes(event.state)) display?.stop();
   });
-  // TWINSTACK_SINGLE_ACCOUNT (the sandbox) moves every environment into one account, as synthesis does.
-  const source = resolveEnvironment(options.from, environmentInputs(deps.env));
-  const target = resolveEnvironment(options.to, environmentInputs(deps.env));
-  // Refuse a protected target before any credentials are used.
-  if (target.protected) throw new RefusedError(`environments/${target.name} is protected: it is never a refresh target`);
-  if (source.name === target.name) throw new RefusedError("--from and --to name the same environment");
-  // The objects half's scope and pace: the target's refresh.objects settings, each overridden by its flag (checked before any credentials are used).
-  const settings = target.refresh.objects;
-  const concurrency = options.concurrency === undefined ? settings.concurrency : number(options.concurrency, "--concurrency", 1);
-  if (!Number.isInteger(concurrency) || concurrency > 1024) throw new RefusedError(`--concurrency (${JSON.stringify(options.concurrency)}) must be a whole number from 1 to 1024`);
   const sourceClients = await deps.connect(source, { clock: deps.clock, profile: options.sourceProfile, noAssumeRole: !options.assumeRole });
   const targetClients = await deps.connect(target, { clock: deps.clock, profile: options.targetProfile, noAssumeRole: !options.assumeRole });
   events.emit({ half: "refresh", step: "accounts", state: "done", identifiers: { source: maskAccounts(source.accountId), target: maskAccounts(target.accountId) } });
@@ -170,6 +206,7 @@ async function openSession(options: CommonOptions, deps: CliDeps, purpose: "writ
     ],
   });
   const password = deps.env.REFRESH_PG_PASSWORD;
+  const cognitoUsers: CognitoUserSource = deps.cognitoUsers ? deps.cognitoUsers(targetClients, options.userPoolId) : new CognitoPoolUsers(targetClients, options.userPoolId);
   const half = new DatabaseHalf({
     source: sourceClients,
     target: targetClients,
@@ -178,35 +215,41 @@ async function openSession(options: CommonOptions, deps: CliDeps, purpose: "writ
     executor: options.executor,
     executorFactory: (cluster) => {
       if (options.executor === "postgres") {
-        if (!options.pgHost) throw new RefusedError("--executor postgres needs --pg-host (and REFRESH_PG_PASSWORD in the environment)");
-        return new PostgresExecutor({ host: options.pgHost, port: number(options.pgPort, "--pg-port", 1), user: options.pgUser, database: cluster.database, password });
+        return new PostgresExecutor({ host: options.pgHost!, port: inputs.pgPort, user: options.pgUser, database: cluster.database, password });
       }
       if (!cluster.secretArn) throw new Error(`${cluster.clusterId} has no managed master secret yet`);
       return new DataApiExecutor(targetClients.rdsData, { resourceArn: cluster.clusterArn, secretArn: cluster.secretArn, database: cluster.database });
     },
-    cognitoUsers: deps.cognitoUsers ? deps.cognitoUsers(targetClients, options.userPoolId) : new CognitoPoolUsers(targetClients, options.userPoolId),
-    scrubSql: readScrubFile(target.name),
-    keepOldMs: number(options.keepOld, "--keep-old") * 3600_000,
-    snapshotRetention: number(options.snapshotRetention, "--snapshot-retention", 1),
+    // The scrub plugs in here (environments/<target>/scrub.sql today).
+    scrub: async (executor) => {
+      const result = await runScrub(executor, inputs.scrubSql, cognitoUsers);
+      return { message: `${result.statements} statements committed; ${result.users} Cognito users loaded` };
+    },
+    validateScrubOffline: async () =>
+      splitSql(inputs.scrubSql).length === 0 ? [`environments/${target.name}/scrub.sql has no statements: the scrub would change nothing (refusing to copy unscrubbed data)`] : [],
+    converge: options.converge ? (deps.converge ?? terraformConverger)(deps.env) : undefined,
+    keepOldMs: inputs.keepOldMs,
+    snapshotRetention: inputs.snapshotRetention,
     sourceSnapshot: options.sourceSnapshot,
-    pollMs: pollMs(options.pollSeconds),
+    pollMs: inputs.poll,
   });
   // Objects are copied server-side with the target's credentials (the source bucket policy grants its refresh role reads).
+  // Each bucket must belong to its environment's account (ExpectedBucketOwner on every request).
   const objects = new ObjectsHalf({
-    source: { client: targetClients.s3, bucket: uploadsBucketName(source) },
-    destination: { client: targetClients.s3, bucket: uploadsBucketName(target) },
+    source: { client: targetClients.s3, bucket: uploadsBucketName(source), expectedOwner: source.accountId },
+    destination: { client: targetClients.s3, bucket: uploadsBucketName(target), expectedOwner: target.accountId },
     sync: {
-      include: options.include ?? settings.include,
-      exclude: options.exclude ?? settings.exclude,
-      delete: options.delete ?? settings.delete,
-      concurrency,
+      include: options.include ?? target.refresh.objects.include,
+      exclude: options.exclude ?? target.refresh.objects.exclude,
+      delete: options.delete ?? target.refresh.objects.delete,
+      concurrency: inputs.concurrency,
     },
     events,
     onProgress: display ? (progress) => display.update(progress) : undefined,
   });
   const selected = new Set(selectHalves(options.only));
   const halves: RefreshHalf[] = [half, objects].filter((candidate) => selected.has(candidate.name));
-  const lock = new RefreshLock(targetClients.dynamodb, target, deps.clock, number(options.lockStaleHours, "--lock-stale-hours") * 3600_000);
+  const lock = new RefreshLock(targetClients.dynamodb, target, deps.clock, inputs.lockStaleMs);
   return { events, half, halves, lock, target, holder: `${safeUser()}@refresh`, close: () => display?.stop() };
 }
 
@@ -218,10 +261,11 @@ function safeUser(): string {
   }
 }
 
-async function confirm(options: CommonOptions, deps: CliDeps, target: string): Promise<void> {
+/** Asks to type the target's name (or takes --yes); no terminal and no --yes: refused (exit 2). */
+async function confirm(options: CommonOptions, deps: CliDeps, target: string, what: string): Promise<void> {
   if (options.yes) return;
   if (!deps.isTTY) throw new RefusedError("stdin is not a terminal: pass --yes to confirm non-interactively");
-  const answer = (await deps.ask(`This replaces ${target}'s database with a scrubbed copy. Type the target's name (${target}) to continue: `)).trim();
+  const answer = (await deps.ask(`${what} Type the target's name (${target}) to continue: `)).trim();
   if (answer !== target) throw new RefusedError(`confirmation ${JSON.stringify(answer)} does not match ${target}: nothing was changed`);
 }
 
@@ -235,32 +279,47 @@ export async function main(argv: string[], deps: CliDeps): Promise<number> {
     .configureOutput({ writeOut: (s) => deps.out(s.trimEnd()), writeErr: (s) => deps.err(s.trimEnd()) })
     .showHelpAfterError();
 
+  /** The refresh a failure or interruption concerns, for the `resume`/`rollback` hint. */
+  let current: string | undefined;
   const guard = (fn: (...args: any[]) => Promise<void>) => async (...args: any[]) => {
     try {
       await fn(...args);
     } catch (error) {
       const e = error as Error & { exitCode?: number };
-      code = error instanceof RefusedError ? 2 : error instanceof StepFailedError ? 1 : (e.exitCode ?? 1);
-      deps.err(`refresh: ${error instanceof RefusedError ? "refused" : "failed"}: ${maskAccounts(e.message)}`);
-      if (error instanceof StepFailedError) deps.err("staging was left working; `refresh status` shows where it stopped, `refresh resume <id>` continues, `refresh rollback <id>` undoes.");
+      // A ConfigError is bad input (unknown environment, bad TWINSTACK_SINGLE_ACCOUNT, a missing scrub file).
+      const refused = error instanceof RefusedError || error instanceof ConfigError;
+      code = refused ? 2 : error instanceof StepFailedError || error instanceof InterruptedError ? 1 : (e.exitCode ?? 1);
+      deps.err(`refresh: ${refused ? "refused" : error instanceof InterruptedError ? "interrupted" : "failed"}: ${maskAccounts(e.message)}`);
+      if (!refused && current) {
+        deps.err(`\`npm run refresh -- status ${current}\` shows where it stopped; \`npm run refresh -- resume ${current}\` continues; \`npm run refresh -- rollback ${current}\` undoes (before the point of no return).`);
+      }
     }
   };
+  const runner = (session: Session) => ({ halves: session.halves, lock: session.lock, events: session.events, clock: deps.clock, holder: session.holder, signal: deps.signal });
 
-  withObjectOptions(withCommon(program.command("plan").description("read-only preflight: checks and the steps a run would take"))).action(
+  withObjectOptions(withCommon(program.command("plan").description("read-only preflight: checks, the steps a run would take and where its point of no return is"))).action(
     guard(async (options: CommonOptions) => {
-      selectHalves(options.only);
       const session = await openSession(options, deps);
-      const refusals = session.halves.includes(session.half) ? session.half.refusals() : [];
-      if (refusals.length > 0) throw new RefusedError(refusals.join("\n"));
-      const holder = await session.lock.read().catch(() => undefined);
-      const reports = await planAll(session.halves, newRefreshId(new Date(deps.clock.now())));
-      if (holder) reports[0].problems.push(`refresh ${holder.refreshId} (${holder.holder}, since ${holder.startedAt}) holds the lock: resume or roll it back first`);
-      for (const report of reports) {
-        for (const step of report.steps) session.events.emit({ half: report.half, step: step.step, state: step.status === "skipped" ? "skipped" : "planned", identifiers: step.identifiers, message: step.description });
-        for (const problem of report.problems) session.events.emit({ half: report.half, step: "preflight", state: "failed", message: problem });
+      try {
+        const holder = await session.lock.read().catch(() => undefined);
+        const reports = await planAll(session.halves, newRefreshId(new Date(deps.clock.now())));
+        if (holder && !session.lock.isStale(holder)) {
+          reports[0].refusals.push(`a ${holder.command} of refresh ${holder.refreshId} (${holder.holder}, since ${holder.startedAt}, heartbeat ${holder.heartbeatAt}) holds the lock`);
+        }
+        for (const report of reports) {
+          for (const step of report.steps) {
+            const marker = step.pointOfNoReturn ? " [point of no return: rollback is possible only before this step]" : "";
+            session.events.emit({ half: report.half, step: step.step, state: step.status === "skipped" ? "skipped" : "planned", identifiers: step.identifiers, message: `${step.description}${marker}` });
+          }
+          for (const refusal of report.refusals) session.events.emit({ half: report.half, step: "preflight", state: "refused", message: refusal });
+          for (const problem of report.problems) session.events.emit({ half: report.half, step: "preflight", state: "failed", message: problem });
+        }
+        if (reports.some((report) => report.refusals.length > 0)) throw new RefusedError(reports.flatMap((r) => r.refusals).join("\n"));
+        if (reports.some((report) => report.problems.length > 0)) code = 1;
+        else session.events.emit({ half: "refresh", step: "preflight", state: "done", message: "runnable" });
+      } finally {
+        session.close();
       }
-      if (reports.some((report) => report.problems.length > 0)) code = 1;
-      else session.events.emit({ half: "refresh", step: "preflight", state: "done", message: "runnable" });
     }),
   );
 
@@ -268,59 +327,69 @@ export async function main(argv: string[], deps: CliDeps): Promise<number> {
     .option("--yes", "do not ask for confirmation (required when stdin is not a terminal)")
     .action(
       guard(async (options: CommonOptions) => {
-        selectHalves(options.only);
-        const target = resolveEnvironment(options.to, environmentInputs(deps.env));
-        if (target.protected) throw new RefusedError(`environments/${target.name} is protected: it is never a refresh target`);
-        await confirm(options, deps, target.name);
+        const { target } = checkInputs(options, deps);
+        await confirm(options, deps, target.name, `This replaces ${target.name}'s database with a scrubbed copy of ${options.from}'s.`);
         const session = await openSession(options, deps);
         const refreshId = newRefreshId(new Date(deps.clock.now()));
+        current = refreshId;
         session.events.emit({ refreshId, half: "refresh", step: "run", state: "started", message: `refresh id ${refreshId}` });
         try {
-          await runAll({ halves: session.halves, lock: session.lock, events: session.events, clock: deps.clock, holder: session.holder }, refreshId, "run");
+          await runAll(runner(session), refreshId, "run");
         } finally {
           session.close();
         }
       }),
     );
 
-  withObjectOptions(withCommon(program.command("resume").argument("<refresh-id>").description("continue a refresh from what AWS shows"))).action(
-    guard(async (id: string, options: CommonOptions) => {
-      const refreshId = assertRefreshId(id);
-      const session = await openSession(options, deps);
-      try {
-        await runAll({ halves: session.halves, lock: session.lock, events: session.events, clock: deps.clock, holder: session.holder }, refreshId, "resume");
-      } finally {
-        session.close();
-      }
-    }),
-  );
+  withObjectOptions(withCommon(program.command("resume").argument("<refresh-id>").description("continue a refresh from what AWS shows (asks to type the target's name unless --yes)")))
+    .option("--yes", "do not ask for confirmation (required when stdin is not a terminal)")
+    .action(
+      guard(async (id: string, options: CommonOptions) => {
+        const refreshId = assertRefreshId(id);
+        const { target } = checkInputs(options, deps);
+        await confirm(options, deps, target.name, `This continues refresh ${refreshId}: it may swap ${target.name}'s database for a scrubbed copy of ${options.from}'s and delete the old one.`);
+        const session = await openSession(options, deps);
+        current = refreshId;
+        try {
+          await runAll(runner(session), refreshId, "resume");
+        } finally {
+          session.close();
+        }
+      }),
+    );
 
-  withCommon(program.command("rollback").argument("<refresh-id>").description("rename the old cluster back while it exists; delete the refreshed one")).action(
-    guard(async (id: string, options: CommonOptions) => {
-      const refreshId = assertRefreshId(id);
-      const session = await openSession(options, deps);
-      await rollbackAll({ halves: [session.half], lock: session.lock, events: session.events, clock: deps.clock, holder: session.holder }, refreshId);
-    }),
-  );
+  withCommon(program.command("rollback").argument("<refresh-id>").description("rename the old cluster back while it is whole (before the point of no return); delete the refreshed one"))
+    .option("--yes", "do not ask for confirmation (required when stdin is not a terminal)")
+    .action(
+      guard(async (id: string, options: CommonOptions) => {
+        const refreshId = assertRefreshId(id);
+        const { target } = checkInputs(options, deps);
+        await confirm(options, deps, target.name, `This puts ${target.name}'s previous database back and deletes the copy of refresh ${refreshId} (${target.name} is unavailable for a minute or two).`);
+        const session = await openSession({ ...options, only: "database" }, deps);
+        current = refreshId;
+        await rollbackAll(runner(session), refreshId);
+      }),
+    );
 
-  withCommon(program.command("status").argument("[refresh-id]").description("the lock holder and what this tool's tags show")).action(
+  withCommon(program.command("status").argument("[refresh-id]").description("the lock holder, what this tool's tags show, and where each refresh stands relative to its point of no return")).action(
     guard(async (id: string | undefined, options: CommonOptions) => {
       const session = await openSession(options, deps, "read");
       const holder = await session.lock.read();
-      session.events.emit({ half: "refresh", step: "lock", state: "info", message: holder ? `held by ${holder.holder}: ${holder.refreshId} since ${holder.startedAt}` : "free" });
+      const lockMessage = holder ? `held by ${holder.holder} (${holder.command} of ${holder.refreshId}) since ${holder.startedAt}, heartbeat ${holder.heartbeatAt}${session.lock.isStale(holder) ? " (stale)" : ""}` : "free";
+      session.events.emit({ half: "refresh", step: "lock", state: "info", message: lockMessage });
       for (const row of await session.half.status(id ? assertRefreshId(id) : undefined)) {
         session.events.emit({ refreshId: row.refreshId, half: "database", step: row.kind, state: "info", identifiers: { id: row.id, status: row.status }, message: row.role });
       }
     }),
   );
 
-  withCommon(program.command("cleanup").description("delete old clusters past --keep-old and tagged snapshots past retention"))
+  withCommon(program.command("cleanup").description("under the lock: delete old clusters past --keep-old, a failed refresh's temporary (unscrubbed) cluster, and tagged snapshots past retention"))
     .option("--older-than <days>", "only old clusters due for this many days", "0")
     .action(
       guard(async (options: CommonOptions) => {
-        const session = await openSession(options, deps);
-        await session.half.cleanup({ olderThanMs: number(options.olderThan ?? "0", "--older-than") * 86_400_000 });
-        session.events.emit({ half: "refresh", step: "cleanup", state: "done" });
+        const olderThanMs = number(options.olderThan ?? "0", "--older-than") * 86_400_000;
+        const session = await openSession({ ...options, only: "database" }, deps);
+        await cleanupAll(runner(session), olderThanMs);
       }),
     );
 
@@ -339,6 +408,16 @@ if (require.main === module) {
   const sandbox = useSandboxIfRunning();
   if (sandbox) process.stderr.write(`refresh: using the sandbox at ${sandbox.endpoint} (npm run sandbox:down to stop it)\n`);
   const rl = process.stdin.isTTY ? createInterface({ input: process.stdin, output: process.stderr }) : undefined;
+  // SIGINT/SIGTERM: stop at the next step boundary (the swap is never split), release the lock, print `resume`.
+  // A second signal exits at once; the lock's heartbeat then stops and it goes stale.
+  const stop = new AbortController();
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.on(signal, () => {
+      if (stop.signal.aborted) process.exit(1);
+      stop.abort();
+      process.stderr.write(`refresh: ${signal}: stopping at the next step boundary (again to exit at once)\n`);
+    });
+  }
   main(process.argv.slice(2), {
     clock: realClock,
     out: (line) => process.stdout.write(`${line}\n`),
@@ -348,6 +427,7 @@ if (require.main === module) {
     connect: connectAccount,
     env: process.env,
     progress: process.stderr.isTTY && process.stdout.isTTY ? process.stderr : undefined,
+    signal: stop.signal,
   })
     .then((code) => {
       rl?.close();
@@ -356,6 +436,8 @@ if (require.main === module) {
     .catch((error: Error) => {
       rl?.close();
       process.stderr.write(`refresh: ${maskAccounts(error.message)}\n`);
-      process.exitCode = 1;
-    });
+      process.exitCode = error instanceof ConfigError ? 2 : 1;
+    })
+    // Nothing else may keep the process alive (a heartbeat timer, keep-alive sockets).
+    .finally(() => setImmediate(() => process.exit()));
 }

@@ -1,6 +1,6 @@
 /**
- * What every refresh half (database now, objects later) shares: the clock, the event stream,
- * errors that carry an exit code, masking, retries and bounded polling.
+ * What every refresh half (database, objects) shares: the clock, the event stream, errors that
+ * carry an exit code, masking and bounded polling (retries: retry.ts).
  */
 import { randomBytes } from "node:crypto";
 
@@ -8,11 +8,19 @@ import { randomBytes } from "node:crypto";
 export interface Clock {
   now(): number;
   sleep(ms: number): Promise<void>;
+  /** Calls `tick` every `ms` until the returned function is called (the lock's heartbeat). */
+  every(ms: number, tick: () => void): () => void;
 }
 
 export const realClock: Clock = {
   now: () => Date.now(),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  every: (ms, tick) => {
+    // Never keeps the process alive on its own.
+    const timer = setInterval(tick, ms);
+    timer.unref();
+    return () => clearInterval(timer);
+  },
 };
 
 export type HalfName = "database" | "objects";
@@ -61,6 +69,15 @@ export class RefusedError extends Error {
   }
 }
 
+/** Stopped at a step boundary on SIGINT/SIGTERM (or a lost lock): exit 1, `resume` continues. */
+export class InterruptedError extends Error {
+  readonly exitCode = 1;
+  constructor(message: string) {
+    super(message);
+    this.name = "InterruptedError";
+  }
+}
+
 /** A step failed; staging is left working: exit 1. */
 export class StepFailedError extends Error {
   readonly exitCode = 1;
@@ -98,57 +115,6 @@ export const REFRESH_ID = /^r\d{12}-[0-9a-f]{4}$/;
 export function assertRefreshId(id: string): string {
   if (!REFRESH_ID.test(id)) throw new RefusedError(`refresh id ${JSON.stringify(id)} must look like r202501311200-ab12 (see \`status\`)`);
   return id;
-}
-
-const RETRYABLE = new Set([
-  "Throttling",
-  "ThrottlingException",
-  "ThrottledException",
-  "RequestLimitExceeded",
-  "TooManyRequestsException",
-  "ProvisionedThroughputExceededException",
-  "RequestThrottled",
-  "SlowDown",
-  "InternalFailure",
-  "ServiceUnavailable",
-]);
-
-export function isRetryable(error: unknown): boolean {
-  const e = error as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number }; $retryable?: unknown };
-  if (e?.name && RETRYABLE.has(e.name)) return true;
-  if (e?.Code && RETRYABLE.has(e.Code)) return true;
-  const status = e?.$metadata?.httpStatusCode;
-  return status === 429 || (status !== undefined && status >= 500);
-}
-
-export interface RetryOptions {
-  clock: Clock;
-  attempts?: number;
-  baseDelayMs?: number;
-  maxDelayMs?: number;
-  random?: () => number;
-}
-
-/**
- * Retries throttling and 5xx errors with full-jitter exponential backoff (on top of the SDK's
- * own retries), so a throttled describe in a long wait does not fail the refresh.
- */
-export async function withRetries<T>(what: string, fn: () => Promise<T>, options: RetryOptions): Promise<T> {
-  const attempts = options.attempts ?? 6;
-  const base = options.baseDelayMs ?? 500;
-  const cap = options.maxDelayMs ?? 20_000;
-  const random = options.random ?? Math.random;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (error) {
-      if (!isRetryable(error) || attempt >= attempts) {
-        if (isRetryable(error)) (error as Error).message = `${what}: still throttled after ${attempts} attempts: ${(error as Error).message}`;
-        throw error;
-      }
-      await options.clock.sleep(Math.max(50, Math.floor(random() * Math.min(cap, base * 2 ** (attempt - 1)))));
-    }
-  }
 }
 
 export interface WaitOptions {
@@ -197,10 +163,30 @@ export interface PlanReport {
   half: HalfName;
   /** Failed checks, each saying what to fix. Empty means runnable. */
   problems: string[];
-  /** Refusals (protected target, account mismatch): exit 2. */
+  /** Refusals (protected target, account mismatch, an unfinished refresh): exit 2. */
   refusals: string[];
-  steps: Array<{ step: string; status: "todo" | "done" | "skipped"; description: string; identifiers: Record<string, string> }>;
+  steps: Array<{
+    step: string;
+    status: "todo" | "done" | "skipped";
+    description: string;
+    identifiers: Record<string, string>;
+    /** The first step `rollback` cannot undo. */
+    pointOfNoReturn?: boolean;
+  }>;
 }
+
+/** The read-only checks a half makes before the first write of a run. */
+export interface PreflightReport {
+  problems: string[];
+  refusals: string[];
+}
+
+/** What the runner tells a running half: stop at the next step boundary when this says so (a signal, a lost lock). */
+export interface RunControl {
+  shouldStop(): boolean;
+}
+
+export const NEVER_STOP: RunControl = { shouldStop: () => false };
 
 /**
  * One half of a refresh (database, objects). Halves run in parallel under one lock, one
@@ -210,10 +196,12 @@ export interface RefreshHalf {
   readonly name: HalfName;
   /** Read-only: checks and the steps that would run. */
   plan(refreshId: string): Promise<PlanReport>;
+  /** Read-only: every input and permission checked before the first write of `run`/`resume`. */
+  preflight(refreshId: string): Promise<PreflightReport>;
   /** Runs (or resumes) every remaining step, deciding from observed state. */
-  run(refreshId: string): Promise<void>;
-  /** Puts the target back as it was before this refresh, while that is still possible. */
-  rollback(refreshId: string): Promise<void>;
+  run(refreshId: string, control?: RunControl): Promise<void>;
+  /** Puts the target back as it was before this refresh, while that is still possible (else RefusedError). */
+  rollback(refreshId: string, control?: RunControl): Promise<void>;
   /** Deletes what this tool tagged and no longer needs. */
   cleanup(options: { olderThanMs: number }): Promise<void>;
   /** Human summary of what exists for a refresh (or all refreshes). */

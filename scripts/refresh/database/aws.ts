@@ -26,19 +26,11 @@ import {
   Tag,
 } from "@aws-sdk/client-rds";
 import type { AccountClients } from "../accounts";
-import { Clock, withRetries } from "../core";
-import {
-  AccountObservation,
-  Action,
-  ClusterView,
-  DatabaseContext,
-  InstanceView,
-  ObservedDatabase,
-  SnapshotView,
-  TAG_REFRESH_ID,
-  TAG_RETIRED_BY,
-  TAG_TARGET_ENV,
-} from "./model";
+import { REFRESH_TAGS } from "../../../environments/naming";
+import type { Clock } from "../core";
+import { withRetries } from "../retry";
+import type { AccountObservation, ClusterView, InstanceView, ObservedDatabase, SnapshotView } from "./observation";
+import type { AwsAction, DatabaseContext } from "./steps";
 
 const tagMap = (tags: Tag[] | undefined): Record<string, string> => Object.fromEntries((tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""]));
 const tagList = (tags: Record<string, string>): Tag[] => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
@@ -92,7 +84,7 @@ export class RdsAdapter {
   ) {}
 
   private call<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    return withRetries(what, fn, { clock: this.clock });
+    return withRetries(fn, { what, clock: this.clock });
   }
 
   private async paginate<T>(what: string, page: (marker?: string) => Promise<{ items: T[]; marker?: string }>): Promise<T[]> {
@@ -119,7 +111,7 @@ export class RdsAdapter {
       const out = await rds.send(new DescribeDBInstancesCommand({ Marker }));
       return { items: out.DBInstances ?? [], marker: out.Marker };
     });
-    return list.map((i) => ({ id: i.DBInstanceIdentifier ?? "", clusterId: i.DBClusterIdentifier, status: i.DBInstanceStatus ?? "unknown", tags: tagMap(i.TagList) }));
+    return list.map((i) => ({ id: i.DBInstanceIdentifier ?? "", arn: i.DBInstanceArn, clusterId: i.DBClusterIdentifier, status: i.DBInstanceStatus ?? "unknown", tags: tagMap(i.TagList) }));
   }
 
   /** Manual snapshots this tool tagged, plus one asked for by name (possibly automated). */
@@ -128,7 +120,7 @@ export class RdsAdapter {
       const out = await rds.send(new DescribeDBClusterSnapshotsCommand({ SnapshotType: "manual", Marker }));
       return { items: out.DBClusterSnapshots ?? [], marker: out.Marker };
     });
-    const tagged = manual.filter((s) => tagMap(s.TagList)[TAG_REFRESH_ID]);
+    const tagged = manual.filter((s) => tagMap(s.TagList)[REFRESH_TAGS.refreshId]);
     if (extra && !tagged.some((s) => s.DBClusterSnapshotIdentifier === extra || s.DBClusterSnapshotArn === extra)) {
       try {
         const out = await this.call("rds:DescribeDBClusterSnapshots", () => rds.send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: extra })));
@@ -204,8 +196,8 @@ export class RdsAdapter {
     return { clusters, instances, snapshots };
   }
 
-  /** Executes one action. The scrub is executed by the caller (it needs the executor). */
-  async execute(action: Exclude<Action, { kind: "scrub" }>): Promise<void> {
+  /** Executes one action (the scrub and the convergence are the half's: they need its hooks). */
+  async execute(action: AwsAction): Promise<void> {
     const src = this.source.rds;
     const tgt = this.target.rds;
     const run = (name: string, fn: () => Promise<unknown>) => this.call(name, fn).then(() => undefined);
@@ -229,6 +221,10 @@ export class RdsAdapter {
       case "shareSnapshot":
         return run("rds:ModifyDBClusterSnapshotAttribute", () =>
           src.send(new ModifyDBClusterSnapshotAttributeCommand({ DBClusterSnapshotIdentifier: action.snapshotId, AttributeName: "restore", ValuesToAdd: [action.accountId] })),
+        );
+      case "unshareSnapshot":
+        return run("rds:ModifyDBClusterSnapshotAttribute", () =>
+          src.send(new ModifyDBClusterSnapshotAttributeCommand({ DBClusterSnapshotIdentifier: action.snapshotId, AttributeName: "restore", ValuesToRemove: [action.accountId] })),
         );
       case "restoreCluster":
         return run("rds:RestoreDBClusterFromSnapshot", () =>
@@ -275,14 +271,12 @@ export class RdsAdapter {
         return run("rds:ModifyDBCluster", () =>
           tgt.send(new ModifyDBClusterCommand({ DBClusterIdentifier: action.clusterId, ManageMasterUserPassword: true, MasterUserSecretKmsKeyId: action.kmsKeyId, ApplyImmediately: true })),
         );
-      case "enableHttpEndpoint":
-        return run("rds:ModifyDBCluster", () => tgt.send(new ModifyDBClusterCommand({ DBClusterIdentifier: action.clusterId, EnableHttpEndpoint: true, ApplyImmediately: true })));
+      case "setHttpEndpoint":
+        return run("rds:ModifyDBCluster", () => tgt.send(new ModifyDBClusterCommand({ DBClusterIdentifier: action.clusterId, EnableHttpEndpoint: action.enabled, ApplyImmediately: true })));
       case "tagCluster":
         return run("rds:AddTagsToResource", () =>
           (action.account === "source" ? src : tgt).send(new AddTagsToResourceCommand({ ResourceName: action.arn, Tags: tagList(action.tags) })),
         );
-      case "tagInstance":
-        return run("rds:AddTagsToResource", () => tgt.send(new AddTagsToResourceCommand({ ResourceName: action.arn, Tags: tagList(action.tags) })));
       case "renameCluster":
         return run("rds:ModifyDBCluster", () =>
           tgt.send(new ModifyDBClusterCommand({ DBClusterIdentifier: action.from, NewDBClusterIdentifier: action.to, ApplyImmediately: true })),
@@ -311,5 +305,5 @@ export class RdsAdapter {
  * live again: never a candidate.
  */
 export function retiredClusters(clusters: ClusterView[], targetEnv: string, live?: string): ClusterView[] {
-  return clusters.filter((c) => c.tags[TAG_RETIRED_BY] && c.tags[TAG_TARGET_ENV] === targetEnv && c.id !== live);
+  return clusters.filter((c) => c.tags[REFRESH_TAGS.retiredBy] && c.tags[REFRESH_TAGS.targetEnv] === targetEnv && c.id !== live);
 }

@@ -7,6 +7,7 @@ import * as http from "node:http";
 import * as https from "node:https";
 import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
+import { SDK_MAX_ATTEMPTS } from "../retry";
 
 export interface SyncClientOptions {
   /** AWS region (default: AWS_REGION, then AWS_DEFAULT_REGION, then us-east-1). */
@@ -19,7 +20,7 @@ export interface SyncClientOptions {
   readonly credentials?: S3ClientConfig["credentials"];
   /** Sockets per host; keep ≥ the copy concurrency (default 64). */
   readonly maxSockets?: number;
-  /** SDK attempts per request, including the first (default 3; sync.ts retries a key again on top). */
+  /** SDK attempts per request, including the first (default SDK_MAX_ATTEMPTS; ../retry.ts retries a key again on top). */
   readonly maxAttempts?: number;
 }
 
@@ -32,7 +33,7 @@ export function createSyncClient(options: SyncClientOptions = {}): S3Client {
     endpoint: options.endpoint,
     forcePathStyle: options.forcePathStyle ?? options.endpoint !== undefined,
     credentials: options.credentials,
-    maxAttempts: options.maxAttempts ?? 3,
+    maxAttempts: options.maxAttempts ?? SDK_MAX_ATTEMPTS,
     retryMode: "adaptive",
     requestChecksumCalculation: "WHEN_REQUIRED",
     responseChecksumValidation: "WHEN_REQUIRED",

@@ -62,8 +62,11 @@ export interface ListPage {
 }
 
 export interface FastCopier {
-  /** CopyObject (MetadataDirective COPY) of `copySource` (`bucket/encoded-key`) to `key`; resolves with the new ETag. */
-  copy(key: string, copySource: string): Promise<string | undefined>;
+  /**
+   * CopyObject (MetadataDirective COPY) of `copySource` (`bucket/encoded-key`, `size` bytes) to
+   * `key`; resolves with the new ETag. `sourceOwner`: the account that must own the source bucket.
+   */
+  copy(key: string, copySource: string, size?: number, sourceOwner?: string): Promise<string | undefined>;
   /** One ListObjectsV2 page (up to 1,000 keys) under `prefix`. */
   listPage(prefix: string, token: string | undefined): Promise<ListPage>;
   destroy(): void;
@@ -104,10 +107,42 @@ export function parseListPage(body: string): ListPage {
 }
 
 /**
+ * When a request is given up: never while it makes progress, and not before its size allows.
+ * S3 answers a CopyObject only when the copy is done (it may send whitespace meanwhile), and a
+ * single-part copy goes up to 5 GiB, so the budget grows with the object: a request is destroyed
+ * once it has run longer than `minMs + size / bytesPerSecond` AND received nothing for `idleMs`.
+ */
+export interface RequestTimeouts {
+  /** Budget of any request, size aside (default 60 s). */
+  readonly minMs: number;
+  /** The slowest server-side copy rate still considered alive (default 8 MiB/s: 5 GiB in under 11 minutes). */
+  readonly bytesPerSecond: number;
+  /** Silence after which a request past its budget is given up (default 60 s). */
+  readonly idleMs: number;
+  /** How often the watchdog looks (default 5 s). */
+  readonly checkEveryMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: RequestTimeouts = { minMs: 60_000, bytesPerSecond: 8 * 1024 ** 2, idleMs: 60_000, checkEveryMs: 5_000 };
+
+/** The deadline of a request of `size` bytes started at `started` whose last byte arrived at `lastProgress`. */
+export function requestDeadline(started: number, lastProgress: number, size: number, timeouts: RequestTimeouts = DEFAULT_TIMEOUTS): number {
+  return Math.max(started + timeouts.minMs + (size / timeouts.bytesPerSecond) * 1000, lastProgress + timeouts.idleMs);
+}
+
+export interface FastCopierOptions {
+  /** The account that must own `bucket` (ExpectedBucketOwner on every request): S3 refuses with 403 otherwise. */
+  readonly expectedOwner?: string;
+  readonly timeouts?: Partial<RequestTimeouts>;
+}
+
+/**
  * A lean copier for `bucket` using `client`'s endpoint, region and credentials; undefined when
  * the client's configuration needs the SDK's full pipeline.
  */
-export async function createFastCopier(client: S3Client, bucket: string, maxSockets: number): Promise<FastCopier | undefined> {
+export async function createFastCopier(client: S3Client, bucket: string, maxSockets: number, options: FastCopierOptions = {}): Promise<FastCopier | undefined> {
+  const timeouts: RequestTimeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+  const ownerHeaders: Array<[string, string]> = options.expectedOwner ? [["x-amz-expected-bucket-owner", options.expectedOwner]] : [];
   const config = client.config as unknown as ResolvedConfig;
   if (typeof config.endpointProvider !== "function" || typeof config.credentials !== "function") return undefined;
   let base: URL;
@@ -166,14 +201,17 @@ export async function createFastCopier(client: S3Client, bucket: string, maxSock
     return value;
   };
 
-  // One watchdog instead of a timer per request: requests running longer than 2 minutes are destroyed.
-  const inFlight = new Map<http.ClientRequest, number>();
+  // One watchdog instead of a timer per request (see RequestTimeouts).
+  const inFlight = new Map<http.ClientRequest, { started: number; lastProgress: number; size: number }>();
   const watchdog = setInterval(() => {
-    const limit = Date.now() - 120_000;
-    for (const [request, started] of inFlight) {
-      if (started < limit) request.destroy(Object.assign(new Error("S3 request timed out after 120 s"), { code: "ETIMEDOUT" }));
+    const now = Date.now();
+    for (const [request, timing] of inFlight) {
+      if (now > requestDeadline(timing.started, timing.lastProgress, timing.size, timeouts)) {
+        const seconds = Math.round((now - timing.started) / 1000);
+        request.destroy(Object.assign(new Error(`S3 request gave up after ${seconds} s (${timing.size} bytes, nothing received for ${Math.round((now - timing.lastProgress) / 1000)} s)`), { code: "ETIMEDOUT" }));
+      }
     }
-  }, 5_000);
+  }, timeouts.checkEveryMs);
   watchdog.unref();
 
   /** Signs and sends one request with an empty body; resolves with the status and body. */
@@ -182,11 +220,12 @@ export async function createFastCopier(client: S3Client, bucket: string, maxSock
     path: string,
     query: Array<[string, string]>,
     amzHeaders: Array<[string, string]>,
+    size = 0,
   ): Promise<{ status: number; body: string }> => {
     const credentials = await currentCredentials();
     const amzDate = new Date(Date.now() + (config.systemClockOffset ?? 0)).toISOString().replace(/[-:]|\.\d{3}/g, "");
     const date = amzDate.slice(0, 8);
-    const headers: Array<[string, string]> = [["host", host], ["x-amz-content-sha256", EMPTY_SHA256], ["x-amz-date", amzDate], ...amzHeaders];
+    const headers: Array<[string, string]> = [["host", host], ["x-amz-content-sha256", EMPTY_SHA256], ["x-amz-date", amzDate], ...ownerHeaders, ...amzHeaders];
     if (credentials.sessionToken) headers.push(["x-amz-security-token", credentials.sessionToken]);
     headers.sort((a, b) => (a[0] < b[0] ? -1 : 1));
     const signedHeaders = headers.map(([name]) => name).join(";");
@@ -218,6 +257,8 @@ export async function createFastCopier(client: S3Client, bucket: string, maxSock
           response.setEncoding("utf8");
           response.on("data", (chunk: string) => {
             body += chunk;
+            const timing = inFlight.get(request);
+            if (timing) timing.lastProgress = Date.now();
           });
           response.on("error", (error) => {
             inFlight.delete(request);
@@ -229,7 +270,7 @@ export async function createFastCopier(client: S3Client, bucket: string, maxSock
           });
         },
       );
-      inFlight.set(request, Date.now());
+      inFlight.set(request, { started: Date.now(), lastProgress: Date.now(), size });
       request.on("error", (error) => {
         inFlight.delete(request);
         reject(error);
@@ -244,12 +285,14 @@ export async function createFastCopier(client: S3Client, bucket: string, maxSock
     return new S3ResponseError(code, decodeXml(message), status >= 200 && status < 300 ? 500 : status);
   };
 
-  const copy = async (key: string, copySource: string): Promise<string | undefined> => {
+  const copy = async (key: string, copySource: string, size = 0, sourceOwner?: string): Promise<string | undefined> => {
     const path = `${basePath}/${key.split("/").map(uriEncodeSegment).join("/")}`;
-    const { status, body } = await send("PUT", path, [], [
+    const copyHeaders: Array<[string, string]> = [
       ["x-amz-copy-source", copySource],
       ["x-amz-metadata-directive", "COPY"],
-    ]);
+    ];
+    if (sourceOwner) copyHeaders.push(["x-amz-source-expected-bucket-owner", sourceOwner]);
+    const { status, body } = await send("PUT", path, [], copyHeaders, size);
     // CopyObject can fail after a 200 status line: the body is then an <Error>.
     if (status >= 200 && status < 300 && !body.includes("<Error>")) {
       return xmlValue(body, "ETag")?.replace(/&quot;|"/g, "");

@@ -3,9 +3,9 @@
  * mirror of production's with the sync engine, under the runner's lock, confirmation and event
  * stream. One step, `sync-objects`, which is idempotent: a re-run copies only what still differs.
  */
-import { EventSink, PlanReport, RefreshHalf, RefusedError, StepFailedError } from "../core";
+import { EventSink, NEVER_STOP, PlanReport, PreflightReport, RefreshHalf, RefusedError, RunControl, StepFailedError } from "../core";
 import { formatBytes } from "./format";
-import { PreflightError } from "./preflight";
+import { PreflightError, preflightObjectSync } from "./preflight";
 import { planObjectSync, runObjectSync, type BucketRef, type ObjectSyncOptions, type ObjectSyncProgress } from "./sync";
 
 const STEP = "sync-objects";
@@ -72,7 +72,33 @@ export class ObjectsHalf implements RefreshHalf {
     }
   }
 
-  async run(refreshId: string): Promise<void> {
+  /** Both buckets readable/writable by the right owner (a key listed and read on each side), before any write. */
+  async preflight(_refreshId: string): Promise<PreflightReport> {
+    try {
+      await preflightObjectSync({ source: this.props.source, destination: this.props.destination });
+      return { problems: [], refusals: [] };
+    } catch (error) {
+      if (error instanceof PreflightError) return { problems: error.checks.filter((check) => !check.ok).map((check) => check.problem ?? check.check), refusals: [] };
+      throw error;
+    }
+  }
+
+  async run(refreshId: string, control: RunControl = NEVER_STOP): Promise<void> {
+    // Stop scheduling copies when the runner says so (a signal, a lost lock); running copies finish.
+    const stop = new AbortController();
+    const outer = this.props.signal;
+    const watch = setInterval(() => {
+      if (control.shouldStop() || outer?.aborted) stop.abort();
+    }, 250);
+    watch.unref();
+    try {
+      await this.sync(refreshId, stop.signal);
+    } finally {
+      clearInterval(watch);
+    }
+  }
+
+  private async sync(refreshId: string, signal: AbortSignal): Promise<void> {
     const { events } = this.props;
     const interval = this.props.progressEventIntervalMs ?? 5_000;
     let lastEvent = 0;
@@ -81,6 +107,7 @@ export class ObjectsHalf implements RefreshHalf {
     try {
       summary = await runObjectSync({
         ...this.options(),
+        signal,
         onEvent: (event) => {
           if (event.type === "progress") {
             this.props.onProgress?.(event);
@@ -126,7 +153,7 @@ export class ObjectsHalf implements RefreshHalf {
     if (summary.failures.length > 0 || summary.aborted) {
       const listed = summary.failures.slice(0, 10).map((failure) => `${failure.action} ${JSON.stringify(failure.key)} (${failure.code})`);
       const message = summary.aborted
-        ? "interrupted before every object was copied; re-run to finish"
+        ? `interrupted before every object was copied: \`npm run refresh -- resume ${refreshId}\` finishes`
         : `${summary.failures.length} keys failed: ${listed.join(", ")}${summary.failures.length > 10 ? ", …" : ""}; re-run to retry them`;
       events.emit({ refreshId, half: "objects", step: STEP, state: "failed", identifiers, message });
       throw new StepFailedError(STEP, message);

@@ -12,7 +12,7 @@ export { formatBytes, formatSummary } from "./format";
 export { ObjectsHalf, type ObjectsHalfProps } from "./half";
 export { listingPrefixes, planSync, type KeyScope, type ListedObject, type ObjectSyncPlan } from "./plan";
 export { preflightObjectSync, PreflightError, type PreflightCheck } from "./preflight";
-export type { RetryOptions } from "./retry";
+export type { RetryOptions } from "../retry";
 export {
   DEFAULT_CONCURRENCY,
   DEFAULT_MULTIPART_THRESHOLD,

@@ -4,7 +4,8 @@
  */
 import { HeadObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import type { BucketRef } from "./sync";
-import { errorCode, errorStatus } from "./retry";
+import { maskTail } from "../core";
+import { errorCode, errorStatus } from "../retry";
 
 export interface PreflightCheck {
   /** What was checked, e.g. `s3:ListBucket on arn:aws:s3:::prod-uploads`. */
@@ -48,7 +49,7 @@ function isKms(error: unknown): boolean {
  */
 export async function preflightObjectSync(options: PreflightOptions): Promise<PreflightCheck[]> {
   const firstKeys = async (side: BucketRef): Promise<Array<{ key: string }>> => {
-    const page = await side.client.send(new ListObjectsV2Command({ Bucket: side.bucket, MaxKeys: 1 }));
+    const page = await side.client.send(new ListObjectsV2Command({ Bucket: side.bucket, MaxKeys: 1, ExpectedBucketOwner: side.expectedOwner }));
     return (page.Contents ?? []).flatMap((item) => (item.Key === undefined ? [] : [{ key: item.Key }]));
   };
   const result = await preflightWith(options, (which) => firstKeys(which === "source" ? options.source : options.destination));
@@ -66,9 +67,13 @@ export async function preflightWith<T extends { key: string }>(
 ): Promise<{ checks: PreflightCheck[]; source: T[]; destination: T[] }> {
   const principal = options.principal ?? "the target's refresh role";
   const checks: PreflightCheck[] = [];
+  const which = (where: string): BucketRef | undefined => (where.startsWith("source") ? options.source : where.startsWith("destination") ? options.destination : undefined);
   const problem = (error: unknown, grant: string, where: string): string => {
     const code = errorCode(error);
     if (code === "NoSuchBucket") return `${where}: bucket does not exist (NoSuchBucket)`;
+    // With ExpectedBucketOwner set, S3 answers 403 AccessDenied for a bucket owned by another account.
+    const owner = which(where)?.expectedOwner;
+    if (isDenied(error) && owner) return `${where}: access denied (${code}): the bucket must belong to account ${maskTail(owner)} and ${principal} needs ${grant}`;
     if (isKms(error)) return `${where}: KMS denied (${code}): grant ${principal} kms:Decrypt on the source bucket's key (key policy and the role's policy)`;
     if (isDenied(error)) return `${where}: access denied (${code}): grant ${grant} for ${principal}`;
     return `${where}: ${code}: ${(error as Error | undefined)?.message ?? "failed"}`;
@@ -94,7 +99,7 @@ export async function preflightWith<T extends { key: string }>(
   if (firstKey !== undefined) {
     const check = `s3:GetObject on arn:aws:s3:::${options.source.bucket}/*`;
     try {
-      await options.source.client.send(new HeadObjectCommand({ Bucket: options.source.bucket, Key: firstKey }));
+      await options.source.client.send(new HeadObjectCommand({ Bucket: options.source.bucket, Key: firstKey, ExpectedBucketOwner: options.source.expectedOwner }));
       checks.push({ check, ok: true });
     } catch (error) {
       checks.push({

@@ -18,7 +18,7 @@ import {
   type S3Client,
 } from "@aws-sdk/client-s3";
 import { listingPrefixes, planSync, type CopyAction, type KeyScope, type ListedObject, type ObjectSyncPlan } from "./plan";
-import { describeError, isRetryable, withRetries, type RetryOptions } from "./retry";
+import { describeError, isRetryable, withRetries, type RetryOptions } from "../retry";
 import { createFastCopier, type FastCopier } from "./fastcopy";
 import { preflightWith } from "./preflight";
 
@@ -35,6 +35,12 @@ export interface BucketRef {
   readonly client: S3Client;
   /** Bucket name. */
   readonly bucket: string;
+  /**
+   * The account that must own the bucket: sent as ExpectedBucketOwner (ExpectedSourceBucketOwner
+   * for a copy's source) on every request, so S3 refuses (403) a bucket of the same name in
+   * another account instead of reading or writing it. Default: not checked.
+   */
+  readonly expectedOwner?: string;
 }
 
 export interface ObjectSyncOptions extends KeyScope {
@@ -50,7 +56,7 @@ export interface ObjectSyncOptions extends KeyScope {
   readonly partSize?: number;
   /** Compare plain ETags as MD5s (default true; false for SSE-KMS buckets: size + last-modified). */
   readonly trustEtags?: boolean;
-  /** Attempts per key (on top of the SDK's own retries) and backoff (defaults: 5 attempts, 200 ms base). */
+  /** Attempts per key (on top of the SDK's own retries) and backoff (defaults: ../retry.ts). */
   readonly retry?: RetryOptions;
   /**
    * How single-part copies are sent: "fast" (default) signs and sends CopyObject directly with
@@ -167,6 +173,7 @@ export async function listBucket(
                 Bucket: side.bucket,
                 Prefix: prefix === "" ? undefined : prefix,
                 ContinuationToken: token,
+                ExpectedBucketOwner: side.expectedOwner,
               }),
             ),
           retry,
@@ -198,8 +205,8 @@ async function openFast(options: ObjectSyncOptions): Promise<FastSides> {
   if (options.copyTransport === "sdk") return {};
   const sockets = (options.concurrency ?? DEFAULT_CONCURRENCY) + 8;
   const [source, destination] = await Promise.all([
-    createFastCopier(options.source.client, options.source.bucket, 8),
-    createFastCopier(options.destination.client, options.destination.bucket, sockets),
+    createFastCopier(options.source.client, options.source.bucket, 8, { expectedOwner: options.source.expectedOwner }),
+    createFastCopier(options.destination.client, options.destination.bucket, sockets, { expectedOwner: options.destination.expectedOwner }),
   ]);
   return { source, destination };
 }
@@ -269,7 +276,7 @@ export function copySource(bucket: string, key: string): string {
 
 async function copySinglePart(options: ObjectSyncOptions, action: CopyAction, fast: FastCopier | undefined): Promise<void> {
   if (fast) {
-    await fast.copy(action.key, copySource(options.source.bucket, action.key));
+    await fast.copy(action.key, copySource(options.source.bucket, action.key), action.size, options.source.expectedOwner);
     return;
   }
   await options.destination.client.send(
@@ -278,6 +285,8 @@ async function copySinglePart(options: ObjectSyncOptions, action: CopyAction, fa
       Key: action.key,
       CopySource: copySource(options.source.bucket, action.key),
       MetadataDirective: "COPY",
+      ExpectedBucketOwner: options.destination.expectedOwner,
+      ExpectedSourceBucketOwner: options.source.expectedOwner,
     }),
   );
 }
@@ -287,7 +296,7 @@ async function copyMultipart(options: ObjectSyncOptions, action: CopyAction): Pr
   const source = options.source;
   const destination = options.destination;
   const head = await withRetries(
-    () => source.client.send(new HeadObjectCommand({ Bucket: source.bucket, Key: action.key })),
+    () => source.client.send(new HeadObjectCommand({ Bucket: source.bucket, Key: action.key, ExpectedBucketOwner: source.expectedOwner })),
     options.retry,
   );
   const size = head.ContentLength ?? action.size;
@@ -305,6 +314,7 @@ async function copyMultipart(options: ObjectSyncOptions, action: CopyAction): Pr
           ContentEncoding: head.ContentEncoding,
           ContentLanguage: head.ContentLanguage,
           Expires: head.Expires,
+          ExpectedBucketOwner: destination.expectedOwner,
         }),
       ),
     options.retry,
@@ -330,6 +340,8 @@ async function copyMultipart(options: ObjectSyncOptions, action: CopyAction): Pr
               CopySource: copySource(source.bucket, action.key),
               CopySourceRange: `bytes=${range.start}-${range.end}`,
               CopySourceIfMatch: ifMatch,
+              ExpectedBucketOwner: destination.expectedOwner,
+              ExpectedSourceBucketOwner: source.expectedOwner,
             }),
           ),
         options.retry,
@@ -344,13 +356,14 @@ async function copyMultipart(options: ObjectSyncOptions, action: CopyAction): Pr
             Key: action.key,
             UploadId: uploadId,
             MultipartUpload: { Parts: etags.map((ETag, index) => ({ ETag, PartNumber: index + 1 })) },
+            ExpectedBucketOwner: destination.expectedOwner,
           }),
         ),
       options.retry,
     );
   } catch (error) {
     await destination.client
-      .send(new AbortMultipartUploadCommand({ Bucket: destination.bucket, Key: action.key, UploadId: uploadId }))
+      .send(new AbortMultipartUploadCommand({ Bucket: destination.bucket, Key: action.key, UploadId: uploadId, ExpectedBucketOwner: destination.expectedOwner }))
       .catch(() => undefined);
     throw error;
   }
@@ -443,6 +456,7 @@ async function execute(options: ObjectSyncOptions, sides: FastSides, started: nu
             new DeleteObjectsCommand({
               Bucket: options.destination.bucket,
               Delete: { Objects: batch.map((object) => ({ Key: object.key })), Quiet: true },
+              ExpectedBucketOwner: options.destination.expectedOwner,
             }),
           ),
         options.retry,

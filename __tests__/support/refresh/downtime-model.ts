@@ -24,9 +24,9 @@ export async function runModel(latency: Latency = defaultLatency): Promise<{ our
     try {
       const harness = await connectHalf(world);
       const start = world.clock.now();
-      await harness.lock.acquire(refreshId, "model");
+      const held = await harness.lock.acquire(refreshId, "model", "run");
       await harness.half.run(refreshId);
-      await harness.lock.release(refreshId);
+      await held.release();
       return { procedure: "snapshot, restore aside, swap names (this tool)", wallMinutes: minutes(world.clock.now() - start), unavailableMinutes: minutes(world.fake.downtimeMs()), outages: world.fake.outages().length };
     } finally {
       mocks.restore();

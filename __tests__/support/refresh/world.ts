@@ -5,11 +5,11 @@
 import type { EnvironmentConfig } from "../../../environments/config";
 import { resolveEnvironment } from "../../../environments/registry";
 import { ENVIRONMENT_TAG, stackId } from "../../../environments/naming";
-import { AccountClients, connectAccount } from "../accounts";
-import { EventLog } from "../core";
-import { DatabaseHalf, DatabaseHalfOptions } from "../database/half";
-import { RefreshLock } from "../lock";
-import type { CognitoUserSource, SqlExecutor, SqlStatement } from "../scrub";
+import { AccountClients, connectAccount } from "../../../scripts/refresh/accounts";
+import { EventLog } from "../../../scripts/refresh/core";
+import { DatabaseHalf, DatabaseHalfOptions } from "../../../scripts/refresh/database/half";
+import { RefreshLock } from "../../../scripts/refresh/lock";
+import { CognitoUserSource, SqlExecutor, SqlStatement, runScrub } from "../../../scripts/refresh/scrub";
 import { FakeAws, Latency, SimClock, defaultLatency } from "./fake-aws";
 
 export interface World {
@@ -75,13 +75,21 @@ export interface HalfHarness {
   source: AccountClients;
   target: AccountClients;
   executor: RecordingExecutor;
+  /** Refresh ids the converge hook was called for (it stands in for `terraform apply`). */
+  converged: string[];
 }
 
-export async function connectHalf(world: World, overrides: Partial<DatabaseHalfOptions> = {}, executor = new RecordingExecutor()): Promise<HalfHarness> {
-  const source = await connectAccount(world.source, { clock: world.clock });
-  const target = await connectAccount(world.target, { clock: world.clock });
+export async function connectHalf(
+  world: World,
+  overrides: Partial<DatabaseHalfOptions> = {},
+  executor = new RecordingExecutor(),
+  connect: { sessionSeconds?: number } = {},
+): Promise<HalfHarness> {
+  const source = await connectAccount(world.source, { clock: world.clock, ...connect });
+  const target = await connectAccount(world.target, { clock: world.clock, ...connect });
   const events = new EventLog(world.clock);
   const users: CognitoUserSource = { list: async () => world.fake.account(world.target.accountId).cognitoUsers };
+  const converged: string[] = [];
   const half = new DatabaseHalf({
     source,
     target,
@@ -89,13 +97,20 @@ export async function connectHalf(world: World, overrides: Partial<DatabaseHalfO
     events,
     executor: "postgres",
     executorFactory: () => executor,
-    cognitoUsers: users,
-    scrubSql: "UPDATE app_users SET stripe_token = NULL;",
+    scrub: async (sql) => {
+      const result = await runScrub(sql, "UPDATE app_users SET stripe_token = NULL;", users);
+      return { message: `${result.statements} statements` };
+    },
+    validateScrubOffline: async () => [],
+    converge: async ({ refreshId }) => {
+      converged.push(refreshId);
+      return { message: "converged (test stand-in for terraform apply)" };
+    },
     keepOldMs: 0,
     random: () => 0.5,
     ...overrides,
   });
-  return { half, events, lock: new RefreshLock(target.dynamodb, world.target, world.clock), source, target, executor };
+  return { half, events, lock: new RefreshLock(target.dynamodb, world.target, world.clock), source, target, executor, converged };
 }
 
 /**

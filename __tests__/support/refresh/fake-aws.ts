@@ -1,11 +1,23 @@
 /**
  * An in-memory model of the AWS state the refresh touches (RDS clusters, instances, snapshots
- * and their sharing, KMS aliases, the DynamoDB lock table, STS identity, Cognito users), with a
+ * and their sharing, KMS aliases, the DynamoDB lock table, STS sessions, Cognito users), with a
  * simulated clock and a latency model. It drives the contract tests (through aws-sdk-client-mock)
  * and the downtime model (scripts/bench/refresh-model.ts). It is NOT an emulator of AWS in
- * general: only the behaviour the refresh relies on, as AWS documents it.
+ * general: only the behaviour the refresh relies on.
+ *
+ * It is no kinder than AWS: every refusal AWS documents for a call the refresh makes is modelled
+ * here, each citing the API reference it comes from (`API:` below). It may leave out what AWS
+ * has; a test that passes only because this fake is lenient is a defect.
+ *
+ * API references (Amazon RDS API Reference, https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/):
+ *   API_ModifyDBCluster.html, API_ModifyDBInstance.html, API_DeleteDBCluster.html,
+ *   API_DeleteDBInstance.html, API_CreateDBInstance.html, API_RestoreDBClusterFromSnapshot.html,
+ *   API_ModifyDBClusterSnapshotAttribute.html, API_CopyDBClusterSnapshot.html,
+ *   API_DeleteDBClusterSnapshot.html, CommonErrors.html;
+ * AWS STS API Reference: https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html;
+ * DynamoDB: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PutItem.html (ConditionExpression).
  */
-import type { Clock } from "../core";
+import type { Clock } from "../../../scripts/refresh/core";
 
 export class SimClock implements Clock {
   private t: number;
@@ -16,8 +28,22 @@ export class SimClock implements Clock {
   now(): number {
     return this.t;
   }
-  onTick(listener: (now: number) => void): void {
+  onTick(listener: (now: number) => void): () => void {
     this.listeners.push(listener);
+    return () => {
+      const index = this.listeners.indexOf(listener);
+      if (index >= 0) this.listeners.splice(index, 1);
+    };
+  }
+  /** Ticks as simulated time passes (it passes only while someone sleeps). */
+  every(ms: number, tick: () => void): () => void {
+    let next = this.t + ms;
+    return this.onTick((now) => {
+      while (now >= next) {
+        next += ms;
+        tick();
+      }
+    });
   }
   async sleep(ms: number): Promise<void> {
     const end = this.t + Math.max(0, ms);
@@ -131,6 +157,10 @@ export class FakeAws {
   /** Working/unavailable timeline of the watched cluster. */
   readonly timeline: Array<{ at: number; working: boolean }> = [];
   private watch?: Watch;
+  /** Sessions minted by AssumeRole: access key id → account and expiry (simulated clock). */
+  readonly sessions = new Map<string, { account: string; expiresAt: number }>();
+  /** The role's maximum session duration (IAM MaxSessionDuration, default 1 h). */
+  maxSessionSeconds = 3600;
 
   constructor(
     readonly clock: SimClock,
@@ -253,10 +283,15 @@ export class FakeAws {
     resource.next = next;
   }
 
-  /** Entry point: one API call. */
-  async handle(command: string, input: any, account: string): Promise<unknown> {
+  /** Entry point: one API call, signed with `accessKeyId` (a session this fake minted, or long-term keys). */
+  async handle(command: string, input: any, account: string, accessKeyId?: string): Promise<unknown> {
     this.settleAll();
     this.calls.push({ account, command, input, at: this.clock.now() });
+    const session = accessKeyId ? this.sessions.get(accessKeyId) : undefined;
+    // API: CommonErrors — ExpiredTokenException (HTTP 403): "The security token included in the request is expired".
+    if (session && session.expiresAt <= this.clock.now()) {
+      throw new AwsError("ExpiredTokenException", "The security token included in the request is expired", 403);
+    }
     const queued = this.failures.get(command);
     if (queued && queued.length > 0) throw queued.shift();
     const handler = (this.handlers as Record<string, Handler>)[command];
@@ -272,6 +307,8 @@ export class FakeAws {
     const id = arn ? arn[2] : ref;
     const snap = this.account(owner).snapshots.get(id);
     if (!snap) throw new AwsError("DBClusterSnapshotNotFoundFault", `DBClusterSnapshot ${id} not found`, 404);
+    // API: RestoreDBClusterFromSnapshot / DescribeDBClusterSnapshots — a snapshot of another account
+    // that is not shared with the caller (attribute `restore`) is DBClusterSnapshotNotFoundFault.
     if (owner !== account && !snap.sharedWith.includes(account) && !snap.sharedWith.includes("all")) {
       throw new AwsError("DBClusterSnapshotNotFoundFault", `DBClusterSnapshot ${ref} not found (not shared with ${account})`, 404);
     }
@@ -311,9 +348,17 @@ export class FakeAws {
   private readonly handlers: Record<string, Handler> = {
     // STS: the account comes from the credentials (tests mint them per account).
     GetCallerIdentity: (_input, account) => ({ Account: account, Arn: `arn:aws:sts::${account}:assumed-role/twinstack-deploy/refresh`, UserId: "AROAFAKE:refresh" }),
-    AssumeRole: (input: { RoleArn: string }) => {
+    AssumeRole: (input: { RoleArn: string; DurationSeconds?: number }) => {
       const account = /::(\d{12}):/.exec(input.RoleArn)?.[1] ?? "000000000000";
-      return { Credentials: { AccessKeyId: `ASIAFAKE${account}`, SecretAccessKey: "fake-secret", SessionToken: "fake-token", Expiration: new Date(this.clock.now() + 3600_000) } };
+      const seconds = input.DurationSeconds ?? 3600;
+      // API: AssumeRole — DurationSeconds "can have a value from 900 seconds (15 minutes) up to the maximum session duration setting for the role".
+      if (seconds < 900 || seconds > this.maxSessionSeconds) {
+        throw new AwsError("ValidationError", `The requested DurationSeconds exceeds the MaxSessionDuration set for this role (or is below 900): ${seconds}`);
+      }
+      const accessKeyId = `ASIAFAKE${account}X${this.sessions.size + 1}`;
+      const expiresAt = this.clock.now() + seconds * 1000;
+      this.sessions.set(accessKeyId, { account, expiresAt });
+      return { Credentials: { AccessKeyId: accessKeyId, SecretAccessKey: "fake-secret", SessionToken: "fake-token", Expiration: new Date(expiresAt) } };
     },
     // KMS
     DescribeKey: (input: { KeyId: string }, account) => {
@@ -392,14 +437,15 @@ export class FakeAws {
       this.account(account).snapshots.set(snap.id, snap);
       return { DBClusterSnapshot: this.snapshotOut(snap) };
     },
-    ModifyDBClusterSnapshotAttribute: (input: { DBClusterSnapshotIdentifier: string; AttributeName: string; ValuesToAdd?: string[] }, account) => {
+    ModifyDBClusterSnapshotAttribute: (input: { DBClusterSnapshotIdentifier: string; AttributeName: string; ValuesToAdd?: string[]; ValuesToRemove?: string[] }, account) => {
       const s = this.account(account).snapshots.get(input.DBClusterSnapshotIdentifier);
       if (!s) throw new AwsError("DBClusterSnapshotNotFoundFault", "not found", 404);
       if (s.type !== "manual") throw new AwsError("InvalidDBClusterSnapshotStateFault", "only manual snapshots can be shared");
       if (s.encrypted && this.key(account, s.kmsKeyArn)?.manager === "AWS") {
         throw new AwsError("InvalidParameterValue", "snapshots encrypted with the default AWS KMS key cannot be shared");
       }
-      s.sharedWith = [...new Set([...s.sharedWith, ...(input.ValuesToAdd ?? [])])];
+      const removed = new Set(input.ValuesToRemove ?? []);
+      s.sharedWith = [...new Set([...s.sharedWith, ...(input.ValuesToAdd ?? [])])].filter((a) => !removed.has(a));
       return {};
     },
     RestoreDBClusterFromSnapshot: (input: any, account) => {
@@ -436,7 +482,10 @@ export class FakeAws {
     CreateDBInstance: (input: any, account) => {
       const a = this.account(account);
       if (a.instances.has(input.DBInstanceIdentifier)) throw new AwsError("DBInstanceAlreadyExistsFault", `DBInstance ${input.DBInstanceIdentifier} already exists`);
-      if (!a.clusters.has(input.DBClusterIdentifier)) throw new AwsError("DBClusterNotFoundFault", `DBCluster ${input.DBClusterIdentifier} not found`, 404);
+      const cluster = a.clusters.get(input.DBClusterIdentifier);
+      if (!cluster) throw new AwsError("DBClusterNotFoundFault", `DBCluster ${input.DBClusterIdentifier} not found`, 404);
+      // API: CreateDBInstance — InvalidDBClusterStateFault: "The requested operation can't be performed while the cluster is in this state."
+      if (cluster.status !== "available") throw new AwsError("InvalidDBClusterStateFault", `DBCluster ${cluster.id} is ${cluster.status}`);
       const instance: FakeInstance = { id: input.DBInstanceIdentifier, clusterId: input.DBClusterIdentifier, status: "creating", tags: tagMap(input.Tags) };
       this.busy(instance, "creating", this.latency.instanceMs);
       a.instances.set(instance.id, instance);
@@ -446,8 +495,11 @@ export class FakeAws {
       const a = this.account(account);
       const c = a.clusters.get(input.DBClusterIdentifier);
       if (!c) throw new AwsError("DBClusterNotFoundFault", `DBCluster ${input.DBClusterIdentifier} not found`, 404);
+      // API: ModifyDBCluster — InvalidDBClusterStateFault while the cluster is not available (deleting, renaming, modifying…):
+      // a rename can never cancel a delete.
       if (c.status !== "available") throw new AwsError("InvalidDBClusterStateFault", `DBCluster ${c.id} is ${c.status}`);
       if (input.NewDBClusterIdentifier) {
+        // API: ModifyDBCluster — DBClusterAlreadyExistsFault: "The user already has a DB cluster with the given identifier."
         if (a.clusters.has(input.NewDBClusterIdentifier)) throw new AwsError("DBClusterAlreadyExistsFault", `DBCluster ${input.NewDBClusterIdentifier} already exists`);
         a.clusters.delete(c.id);
         // AWS keeps the instances in the renamed cluster.
@@ -472,7 +524,11 @@ export class FakeAws {
       const a = this.account(account);
       const i = a.instances.get(input.DBInstanceIdentifier);
       if (!i) throw new AwsError("DBInstanceNotFoundFault", `DBInstance ${input.DBInstanceIdentifier} not found`, 404);
+      // API: ModifyDBInstance — InvalidDBInstanceStateFault: "The DB instance isn't in a valid state." A deleting
+      // instance cannot be renamed (so a rename never cancels its deletion), nor a renaming one renamed again.
+      if (i.status !== "available") throw new AwsError("InvalidDBInstanceStateFault", `DBInstance ${i.id} is ${i.status}`);
       if (input.NewDBInstanceIdentifier) {
+        // API: ModifyDBInstance — DBInstanceAlreadyExistsFault.
         if (a.instances.has(input.NewDBInstanceIdentifier)) throw new AwsError("DBInstanceAlreadyExistsFault", `DBInstance ${input.NewDBInstanceIdentifier} already exists`);
         a.instances.delete(i.id);
         i.id = input.NewDBInstanceIdentifier;
@@ -493,6 +549,8 @@ export class FakeAws {
     DeleteDBInstance: (input: { DBInstanceIdentifier: string }, account) => {
       const i = this.account(account).instances.get(input.DBInstanceIdentifier);
       if (!i) throw new AwsError("DBInstanceNotFoundFault", "not found", 404);
+      // API: DeleteDBInstance — InvalidDBInstanceStateFault when the instance is already deleting (or mid-rename).
+      if (i.status === "deleting" || i.status === "renaming") throw new AwsError("InvalidDBInstanceStateFault", `DBInstance ${i.id} is ${i.status}`);
       this.busy(i, "deleting", this.latency.deleteMs, "deleted");
       return {};
     },
@@ -500,7 +558,11 @@ export class FakeAws {
       const a = this.account(account);
       const c = a.clusters.get(input.DBClusterIdentifier);
       if (!c) throw new AwsError("DBClusterNotFoundFault", "not found", 404);
+      // API: DeleteDBCluster — "The DB cluster can't be deleted when deletion protection is enabled" (InvalidParameterCombination).
       if (c.deletionProtection) throw new AwsError("InvalidParameterCombination", "deletion protection is on");
+      // API: DeleteDBCluster — InvalidDBClusterStateFault: not while it is deleting or being renamed/modified.
+      if (c.status !== "available") throw new AwsError("InvalidDBClusterStateFault", `DBCluster ${c.id} is ${c.status}`);
+      // API: DeleteDBCluster — an Aurora cluster with DB instances cannot be deleted (delete the instances first): InvalidDBClusterStateFault.
       if ([...a.instances.values()].some((i) => i.clusterId === c.id)) throw new AwsError("InvalidDBClusterStateFault", "cluster still has instances");
       this.busy(c, "deleting", this.latency.deleteMs, "deleted");
       return {};
@@ -508,29 +570,37 @@ export class FakeAws {
     DeleteDBClusterSnapshot: (input: { DBClusterSnapshotIdentifier: string }, account) => {
       const s = this.account(account).snapshots.get(input.DBClusterSnapshotIdentifier);
       if (!s) throw new AwsError("DBClusterSnapshotNotFoundFault", "not found", 404);
+      // API: DeleteDBClusterSnapshot — "The DB cluster snapshot must be in the available state to be deleted" (InvalidDBClusterSnapshotStateFault).
+      if (s.status !== "available") throw new AwsError("InvalidDBClusterSnapshotStateFault", `snapshot ${s.id} is ${s.status}`);
       this.busy(s, "deleting", 30_000, "deleted");
       return {};
     },
-    // DynamoDB lock table
+    // DynamoDB lock table. API: PutItem / UpdateItem / DeleteItem — a ConditionExpression that
+    // evaluates false fails the write with ConditionalCheckFailedException (HTTP 400).
     PutItem: (input: any, account) => {
       const table = this.account(account).locks;
       const key = input.Item.LockID.S;
+      conditionOrThrow(input, table.get(key));
+      table.set(key, { ...input.Item });
+      return {};
+    },
+    UpdateItem: (input: any, account) => {
+      const table = this.account(account).locks;
+      const key = input.Key.LockID.S;
       const existing = table.get(key);
-      if (existing && input.ConditionExpression) {
-        const values = input.ExpressionAttributeValues ?? {};
-        const sameRefresh = existing.RefreshId?.S === values[":rid"]?.S;
-        const stale = existing.StartedAt?.S !== undefined && values[":staleBefore"]?.S !== undefined && existing.StartedAt.S < values[":staleBefore"].S;
-        if (!sameRefresh && !stale) throw new AwsError("ConditionalCheckFailedException", "The conditional request failed");
+      conditionOrThrow(input, existing);
+      const item = { ...(existing ?? input.Key) };
+      for (const assignment of String(input.UpdateExpression).replace(/^SET\s+/i, "").split(",")) {
+        const [name, value] = assignment.split("=").map((part) => part.trim());
+        item[attributeName(name, input)] = input.ExpressionAttributeValues[value];
       }
-      table.set(key, input.Item);
+      table.set(key, item);
       return {};
     },
     GetItem: (input: any, account) => ({ Item: this.account(account).locks.get(input.Key.LockID.S) }),
     DeleteItem: (input: any, account) => {
       const table = this.account(account).locks;
-      const existing = table.get(input.Key.LockID.S);
-      const values = input.ExpressionAttributeValues ?? {};
-      if (existing && values[":rid"] && existing.RefreshId?.S !== values[":rid"].S) throw new AwsError("ConditionalCheckFailedException", "The conditional request failed");
+      conditionOrThrow(input, table.get(input.Key.LockID.S));
       table.delete(input.Key.LockID.S);
       return {};
     },
@@ -585,5 +655,37 @@ export class FakeAws {
 
   instanceArn(account: string, id: string): string {
     return instanceArn(account, id);
+  }
+}
+
+type Item = Record<string, { S?: string; N?: string }>;
+
+function attributeName(token: string, input: { ExpressionAttributeNames?: Record<string, string> }): string {
+  return token.startsWith("#") ? (input.ExpressionAttributeNames?.[token] ?? token) : token;
+}
+
+/**
+ * The condition-expression subset the lock uses: `attribute_not_exists(a)`, `attribute_exists(a)`,
+ * `a = :v`, `a <> :v`, `a < :v`, joined by AND (binding tighter) and OR. Strings compare as
+ * DynamoDB compares them (UTF-8 bytes; ISO timestamps sort as time).
+ */
+function conditionHolds(expression: string, item: Item | undefined, input: { ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues?: Item }): boolean {
+  const value = (token: string) => input.ExpressionAttributeValues?.[token]?.S ?? input.ExpressionAttributeValues?.[token]?.N;
+  const atom = (text: string): boolean => {
+    const fn = /^attribute_(not_)?exists\((\S+)\)$/.exec(text);
+    if (fn) return (item?.[attributeName(fn[2], input)] === undefined) === Boolean(fn[1]);
+    const cmp = /^(\S+)\s*(=|<>|<)\s*(:\w+)$/.exec(text);
+    if (!cmp) throw new AwsError("ValidationException", `fake DynamoDB cannot parse condition ${JSON.stringify(text)}`);
+    const actual = item?.[attributeName(cmp[1], input)]?.S ?? item?.[attributeName(cmp[1], input)]?.N;
+    const expected = value(cmp[3]);
+    if (actual === undefined || expected === undefined) return false;
+    return cmp[2] === "=" ? actual === expected : cmp[2] === "<>" ? actual !== expected : actual < expected;
+  };
+  return expression.split(/\s+OR\s+/).some((any) => any.split(/\s+AND\s+/).every((all) => atom(all.trim())));
+}
+
+function conditionOrThrow(input: { ConditionExpression?: string; ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues?: Item }, item: Item | undefined): void {
+  if (input.ConditionExpression && !conditionHolds(input.ConditionExpression, item, input)) {
+    throw new AwsError("ConditionalCheckFailedException", "The conditional request failed");
   }
 }

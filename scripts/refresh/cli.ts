@@ -18,7 +18,8 @@ import { RefreshLock } from "./lock";
 import { ObjectsHalf } from "./objects/half";
 import { terminalProgress } from "./objects/progress";
 import { planAll, rollbackAll, runAll, selectHalves } from "./runner";
-import { CognitoPoolUsers, CognitoUserSource, DataApiExecutor, PostgresExecutor, readScrubFile } from "./scrub";
+import { CognitoPoolUsers, CognitoUserSource, DataApiExecutor, PostgresExecutor, createScrubHooks, loadScrubManifest, registerCheckScrub } from "./scrub";
+import { databaseProblems, parseDatabaseUrl } from "./scrub/check";
 
 export interface CliDeps {
   clock: Clock;
@@ -59,6 +60,7 @@ interface CommonOptions {
   exclude?: string[];
   delete?: boolean;
   concurrency?: string;
+  sourceDatabaseUrl?: string;
   yes?: boolean;
   olderThan?: string;
   pollSeconds?: string;
@@ -152,6 +154,8 @@ async function openSession(options: CommonOptions, deps: CliDeps): Promise<Sessi
   const settings = target.refresh.objects;
   const concurrency = options.concurrency === undefined ? settings.concurrency : number(options.concurrency, "--concurrency", 1);
   if (!Number.isInteger(concurrency) || concurrency > 1024) throw new RefusedError(`--concurrency (${JSON.stringify(options.concurrency)}) must be a whole number from 1 to 1024`);
+  // The target's scrub manifest must exist and be valid before any credentials are used (exit 2 if not).
+  if (selectHalves(options.only).includes("database")) loadScrubManifest(target.name);
   const sourceClients = await deps.connect(source, { clock: deps.clock, profile: options.sourceProfile, noAssumeRole: !options.assumeRole });
   const targetClients = await deps.connect(target, { clock: deps.clock, profile: options.targetProfile, noAssumeRole: !options.assumeRole });
   events.emit({ half: "refresh", step: "accounts", state: "done", identifiers: { source: maskAccounts(source.accountId), target: maskAccounts(target.accountId) } });
@@ -170,8 +174,10 @@ async function openSession(options: CommonOptions, deps: CliDeps): Promise<Sessi
       if (!cluster.secretArn) throw new Error(`${cluster.clusterId} has no managed master secret yet`);
       return new DataApiExecutor(targetClients.rdsData, { resourceArn: cluster.clusterArn, secretArn: cluster.secretArn, database: cluster.database });
     },
-    cognitoUsers: deps.cognitoUsers ? deps.cognitoUsers(targetClients, options.userPoolId) : new CognitoPoolUsers(targetClients, options.userPoolId),
-    scrubSql: readScrubFile(target.name),
+    ...createScrubHooks({
+      environment: target.name,
+      cognitoUsers: deps.cognitoUsers ? deps.cognitoUsers(targetClients, options.userPoolId) : new CognitoPoolUsers(targetClients, options.userPoolId),
+    }),
     keepOldMs: number(options.keepOld, "--keep-old") * 3600_000,
     snapshotRetention: number(options.snapshotRetention, "--snapshot-retention", 1),
     sourceSnapshot: options.sourceSnapshot,
@@ -232,14 +238,19 @@ export async function main(argv: string[], deps: CliDeps): Promise<number> {
     }
   };
 
-  withObjectOptions(withCommon(program.command("plan").description("read-only preflight: checks and the steps a run would take"))).action(
+  withObjectOptions(withCommon(program.command("plan").description("read-only preflight: checks and the steps a run would take")))
+    .option("--source-database-url <url>", "also check the scrub manifest against the source's schema (read-only; password in the URL or PGPASSWORD)")
+    .action(
     guard(async (options: CommonOptions) => {
       selectHalves(options.only);
+      const sourceDatabase = options.sourceDatabaseUrl ? parseDatabaseUrl(options.sourceDatabaseUrl, deps.env) : undefined;
       const session = await openSession(options, deps);
       const refusals = session.halves.includes(session.half) ? session.half.refusals() : [];
       if (refusals.length > 0) throw new RefusedError(refusals.join("\n"));
       const holder = await session.lock.read().catch(() => undefined);
       const reports = await planAll(session.halves, newRefreshId(new Date(deps.clock.now())));
+      // Where the source's schema is readable, an unclassified column shows here, before any run.
+      if (sourceDatabase) reports[0].problems.push(...(await databaseProblems(session.target.name, sourceDatabase)).problems.map((p) => `source schema: ${p}`));
       if (holder) reports[0].problems.push(`refresh ${holder.refreshId} (${holder.holder}, since ${holder.startedAt}) holds the lock: resume or roll it back first`);
       for (const report of reports) {
         for (const step of report.steps) session.events.emit({ half: report.half, step: step.step, state: step.status === "skipped" ? "skipped" : "planned", identifiers: step.identifiers, message: step.description });
@@ -309,6 +320,8 @@ export async function main(argv: string[], deps: CliDeps): Promise<number> {
         session.events.emit({ half: "refresh", step: "cleanup", state: "done" });
       }),
     );
+
+  registerCheckScrub(program, { out: deps.out, err: deps.err, env: deps.env, exit: (exitCode) => (code = exitCode) });
 
   try {
     await program.parseAsync(argv, { from: "user" });

@@ -5,7 +5,7 @@
 import type { EnvironmentConfig } from "../../../environments/config";
 import type { AccountClients } from "../accounts";
 import { Clock, EventSink, PlanReport, RefreshHalf, RefusedError, StepFailedError, maskAccounts, waitFor } from "../core";
-import { CognitoUserSource, SqlExecutor, runScrub } from "../scrub";
+import type { ScrubHooks, SqlExecutor } from "../scrub";
 import { RdsAdapter, retiredClusters } from "./aws";
 import {
   Action,
@@ -34,8 +34,10 @@ export interface DatabaseHalfOptions {
   /** Opens an executor on the new cluster for the scrub. */
   executorFactory: (cluster: { clusterId: string; clusterArn: string; secretArn?: string; database: string }) => SqlExecutor;
   executor: "data-api" | "postgres";
-  cognitoUsers: CognitoUserSource;
-  scrubSql: string;
+  /** On the restored copy: classification check → generated scrub (one transaction) → verification (scripts/refresh/scrub). */
+  scrub: ScrubHooks["scrub"];
+  /** Manifest and SQL problems, found before any AWS write (plan, run's preflight). */
+  validateScrubOffline: ScrubHooks["validateScrubOffline"];
   keepOldMs: number;
   snapshotRetention?: number;
   sourceSnapshot?: string;
@@ -92,7 +94,7 @@ export class DatabaseHalf implements RefreshHalf {
     const ctx = this.context(refreshId);
     const refusals = this.refusals();
     const o = await this.adapter.observe(ctx);
-    const problems = preflightProblems(ctx, o);
+    const problems = [...preflightProblems(ctx, o), ...(await this.options.validateScrubOffline())];
     const steps = databaseSteps(ctx, o).map((spec) => {
       const status: "todo" | "done" | "skipped" = !spec.applies ? "skipped" : spec.check(o).state === "done" ? "done" : "todo";
       return { step: spec.name, status, description: spec.applies ? spec.description : `${spec.description} — skipped: ${spec.skipReason}`, identifiers: spec.identifiers };
@@ -112,7 +114,7 @@ export class DatabaseHalf implements RefreshHalf {
     if (refusals.length > 0) throw new RefusedError(refusals.join("\n"));
     const ctx = this.context(refreshId);
     const first = await this.adapter.observe(ctx);
-    const problems = preflightProblems(ctx, first);
+    const problems = [...preflightProblems(ctx, first), ...(await this.options.validateScrubOffline())];
     if (problems.length > 0) {
       this.emit(refreshId, "preflight", "failed", { message: problems.join("\n") });
       throw new StepFailedError("preflight", problems.join("\n"));
@@ -212,8 +214,8 @@ export class DatabaseHalf implements RefreshHalf {
         if (action.kind === "scrub") {
           const executor = this.options.executorFactory({ clusterId: action.clusterId, clusterArn: action.clusterArn, secretArn: action.secretArn, database: action.database });
           try {
-            const result = await runScrub(executor, this.options.scrubSql, this.options.cognitoUsers);
-            this.emit(ctx.refreshId, name, "info", { message: `${result.statements} statements committed; ${result.users} Cognito users loaded` });
+            const result = await this.options.scrub(executor, ctx);
+            this.emit(ctx.refreshId, name, "info", { message: result.message });
           } finally {
             await executor.close();
           }

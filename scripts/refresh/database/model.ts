@@ -433,7 +433,7 @@ export function databaseSteps(ctx: DatabaseContext, o: ObservedDatabase): StepSp
 
   const scrubStep: StepSpec = {
     name: "scrub",
-    description: `load the target's Cognito users, then run environments/${ctx.target.name}/scrub.sql in one transaction`,
+    description: `check that environments/<target>/scrub.ts classifies every column of the copy, run the scrub generated from it in one transaction, verify`,
     identifiers: { cluster: n.newCluster, database: ctx.target.database.databaseName },
     applies: true,
     timeoutMs: 60 * MIN,

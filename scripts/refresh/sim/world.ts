@@ -9,7 +9,8 @@ import { AccountClients, connectAccount } from "../accounts";
 import { EventLog } from "../core";
 import { DatabaseHalf, DatabaseHalfOptions } from "../database/half";
 import { RefreshLock } from "../lock";
-import type { CognitoUserSource, SqlExecutor, SqlStatement } from "../scrub";
+import { CognitoUserSource, Row, SqlExecutor, SqlReader, SqlStatement, createScrubHooks, loadScrubManifest } from "../scrub";
+import { SCHEMA_QUERY } from "../scrub/schema";
 import { FakeAws, Latency, SimClock, defaultLatency } from "./fake-aws";
 
 export interface World {
@@ -54,14 +55,34 @@ export function createWorld(options: WorldOptions = {}): World {
   return { clock, fake, source, target, sourceId, targetId };
 }
 
+/**
+ * A database shaped exactly as staging's scrub manifest classifies it (text columns, key `id`),
+ * as rows of the scrub's schema query: what a restored copy of the application looks like here.
+ */
+export function manifestSchemaRows(): Row[] {
+  const { manifest } = loadScrubManifest("staging");
+  return Object.entries(manifest.tables).flatMap(([table, entry]) =>
+    Object.keys(entry === "truncate" ? { id: "keep" } : entry.columns).map((column) => ({
+      schema_name: "public", table_name: table, kind: "r", column_name: column, column_type: "text", not_null: false, generated: false, key_position: column === "id" ? 1 : 0,
+    })),
+  );
+}
+
+/** Answers the scrub's reads: the schema (manifestSchemaRows), and zero for every verification count. */
+export const answerScrubReads = (statement: SqlStatement): Row[] => (statement.sql === SCHEMA_QUERY ? manifestSchemaRows() : [{ n: 0 }]);
+
 /** Records the statements the scrub would run (the real SQL is tested against PostgreSQL). */
 export class RecordingExecutor implements SqlExecutor {
   readonly runs: SqlStatement[][] = [];
   constructor(private readonly fail?: () => Error | undefined) {}
-  async transaction(statements: SqlStatement[]): Promise<void> {
+  async transaction(statements: SqlStatement[], beforeCommit?: (read: SqlReader) => Promise<void>): Promise<void> {
     const error = this.fail?.();
     if (error) throw error;
+    await beforeCommit?.(async (s) => answerScrubReads(s));
     this.runs.push(statements);
+  }
+  async query(statement: SqlStatement): Promise<Row[]> {
+    return answerScrubReads(statement);
   }
   async close(): Promise<void> {}
 }
@@ -87,8 +108,7 @@ export async function connectHalf(world: World, overrides: Partial<DatabaseHalfO
     events,
     executor: "postgres",
     executorFactory: () => executor,
-    cognitoUsers: users,
-    scrubSql: "UPDATE app_users SET stripe_token = NULL;",
+    ...createScrubHooks({ environment: world.target.name, cognitoUsers: users }),
     keepOldMs: 0,
     random: () => 0.5,
     ...overrides,

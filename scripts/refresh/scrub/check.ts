@@ -9,6 +9,7 @@ import { Command } from "commander";
 import { environmentInputs, resolveEnvironment } from "../../../environments/registry";
 import { RefusedError } from "../core";
 import { PostgresExecutor } from "./executor";
+import type { LoadedManifest } from "./manifest";
 import { validateManifestOffline } from "./run";
 import { classificationProblems, readSchema, schemaSize } from "./schema";
 
@@ -18,6 +19,8 @@ export interface CheckScrubDeps {
   env: NodeJS.ProcessEnv;
   /** Sets the command's exit code. */
   exit: (code: number) => void;
+  /** Loads a target's manifest (default: environments/<env>/scrub.ts). */
+  load?: (environment: string) => LoadedManifest;
 }
 
 export interface DatabaseUrl {
@@ -51,8 +54,12 @@ export function parseDatabaseUrl(raw: string, env: NodeJS.ProcessEnv): DatabaseU
 }
 
 /** What the manifest of `environment` fails to classify in the database at `url` (manifest problems first). */
-export async function databaseProblems(environment: string, url: DatabaseUrl): Promise<{ file?: string; problems: string[]; size?: { tables: number; columns: number } }> {
-  const { loaded, problems } = await validateManifestOffline(environment);
+export async function databaseProblems(
+  environment: string,
+  url: DatabaseUrl,
+  load?: (environment: string) => LoadedManifest,
+): Promise<{ file?: string; problems: string[]; size?: { tables: number; columns: number } }> {
+  const { loaded, problems } = await validateManifestOffline(environment, load);
   if (!loaded) throw new RefusedError(problems.join("\n"));
   let schema;
   try {
@@ -67,7 +74,7 @@ export async function checkScrub(options: { to: string; databaseUrl: string }, d
   // An unknown environment is bad usage; previews are checked against staging's manifest.
   const target = resolveEnvironment(options.to, environmentInputs(deps.env));
   const url = parseDatabaseUrl(options.databaseUrl, deps.env);
-  const { file, problems, size } = await databaseProblems(target.name, url);
+  const { file, problems, size } = await databaseProblems(target.name, url, deps.load);
   if (problems.length > 0 || !size) {
     deps.err(`check-scrub: ${file} against ${url.shown}: ${problems.length} problem${problems.length === 1 ? "" : "s"} (a refresh to ${target.name} would stop before scrubbing):`);
     for (const problem of problems) deps.out(`  ${problem}`);

@@ -98,8 +98,25 @@ export function manifestFileFor(environment: string): string {
 export function parseScrubManifest(input: unknown, file: string): ScrubManifest {
   const result = ScrubManifestSchema.safeParse(input);
   if (result.success) return result.data;
-  const lines = result.error.issues.map((issue) => `${file}: ${issue.path.map(String).join(".") || "(manifest)"} ${issue.message}`);
+  const lines = specificIssues(result.error.issues, []).map((issue) => `${file}: ${issue.path.map(String).join(".") || "(manifest)"} ${issue.message}`);
   throw new ScrubManifestError(lines.join("\n"));
+}
+
+type Issue = { path: PropertyKey[]; message: string; code?: string; errors?: Issue[][] };
+
+/**
+ * A union's issue names the deepest field that went wrong: when exactly one alternative got past
+ * its shape (say a table's `{ columns }` with one bad column), its issues are the ones reported.
+ */
+function specificIssues(issues: readonly Issue[], prefix: PropertyKey[]): Array<{ path: PropertyKey[]; message: string }> {
+  return issues.flatMap((issue) => {
+    const path = [...prefix, ...issue.path];
+    if (issue.code === "invalid_union" && issue.errors) {
+      const deeper = issue.errors.filter((branch) => branch.some((i) => i.path.length > 0));
+      if (deeper.length === 1) return specificIssues(deeper[0], path);
+    }
+    return [{ path, message: issue.message }];
+  });
 }
 
 const REPOSITORY_ROOT = join(__dirname, "..", "..", "..");

@@ -100,10 +100,10 @@ export async function manifestSqlProblems(loaded: LoadedManifest): Promise<strin
     for (const [column, cls] of Object.entries(entry.columns)) {
       if (typeof cls !== "object" || !("sql" in cls)) continue;
       // Parenthesised: one expression, never a second statement.
-      const error = await syntaxError(`SELECT (${cls.sql})`);
+      const error = await syntaxError(`SELECT (${cls.sql})`, "SELECT (".length);
       if (error) problems.push(`${file}: ${columnField(table, column)}.sql: ${error}`);
       if (cls.verify) {
-        const verifyError = await syntaxError(`SELECT 1 FROM (${cls.verify}) AS v`);
+        const verifyError = await syntaxError(`SELECT 1 FROM (${cls.verify}) AS v`, "SELECT 1 FROM (".length);
         if (verifyError) problems.push(`${file}: ${columnField(table, column)}.verify: ${verifyError}`);
       }
     }

@@ -119,8 +119,11 @@ export function loadParser(): Promise<void> {
   return parserReady;
 }
 
-/** PostgreSQL's own parser's verdict on `sql`: undefined when it parses, else the error (with the position). */
-export async function syntaxError(sql: string): Promise<string | undefined> {
+/**
+ * PostgreSQL's own parser's verdict on `sql`: undefined when it parses, else the error with its
+ * position, counted from `prefix` characters in (text the caller wrapped around the user's SQL).
+ */
+export async function syntaxError(sql: string, prefix = 0): Promise<string | undefined> {
   await loadParser();
   try {
     parseSync(sql);
@@ -128,7 +131,7 @@ export async function syntaxError(sql: string): Promise<string | undefined> {
   } catch (error) {
     const e = error as Error & { sqlDetails?: { cursorPosition?: number } };
     const at = e.sqlDetails?.cursorPosition;
-    return at === undefined || at < 0 ? e.message : `${e.message} (at character ${at + 1})`;
+    return at === undefined || at < 0 ? e.message : `${e.message} (at character ${Math.max(1, at + 1 - prefix)})`;
   }
 }
 

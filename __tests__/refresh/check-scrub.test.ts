@@ -8,10 +8,13 @@ import { join } from "node:path";
 import { describeWithTools } from "../helpers/requirements";
 import { TestPostgres, freePort, startPostgres } from "../helpers/postgres";
 import { APPLICATION_MIGRATIONS, migrateUp } from "../support/migrate";
+import { connectAccount } from "../../scripts/refresh/accounts";
 import { CliDeps, main } from "../../scripts/refresh/cli";
 import { realClock } from "../../scripts/refresh/core";
 import { checkScrub } from "../../scripts/refresh/scrub";
 import { parseScrubManifest } from "../../scripts/refresh/scrub/manifest";
+import { installFakeAws } from "../../scripts/refresh/sim/wire-mocks";
+import { createWorld } from "../../scripts/refresh/sim/world";
 import { scrubManifest as staging } from "../../environments/staging/scrub";
 
 const PASSWORD = "check-Scrub-Pw-51c0";
@@ -106,6 +109,28 @@ describeWithTools("npm run refresh -- check-scrub, against a real PostgreSQL", [
     const { code, output } = await cli(args as string[]);
     expect(output).toMatch(message);
     expect(code).toBe(2);
+  });
+
+  test("refresh plan --source-database-url: an unclassified column in the source's schema is a plan problem (exit 1)", async () => {
+    // GIVEN the fake AWS (production → staging) and a readable source schema with a new personal column
+    const world = createWorld();
+    const { restore } = installFakeAws(world.fake, world.target.accountId);
+    try {
+      const lines: string[] = [];
+      const deps: CliDeps = { clock: world.clock, out: (l) => lines.push(l), err: (l) => lines.push(l), isTTY: false, ask: async () => "", connect: connectAccount, env: {} };
+      // WHEN plan reads it
+      const code = await main(["plan", "--only", "database", "--source-database-url", url("app_new_pii")], deps);
+      // THEN
+      expect(lines.join("\n")).toContain("source schema: app_users.date_of_birth: not classified (environments/staging/scrub.ts: add tables.app_users.columns.date_of_birth)");
+      expect(lines.join("\n")).not.toContain(PASSWORD);
+      expect(code).toBe(1);
+      // AND against the application's own schema the plan is runnable
+      lines.length = 0;
+      expect(await main(["plan", "--only", "database", "--source-database-url", url("app")], deps)).toBe(0);
+      expect(lines.join("\n")).toMatch(/runnable/);
+    } finally {
+      restore();
+    }
   });
 
   test("--help describes the command (exit 0)", async () => {

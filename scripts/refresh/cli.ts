@@ -18,8 +18,17 @@ import { RefreshLock } from "./lock";
 import { ObjectsHalf } from "./objects/half";
 import { terminalProgress } from "./objects/progress";
 import { planAll, rollbackAll, runAll, selectHalves } from "./runner";
-import { CognitoPoolUsers, CognitoUserSource, DataApiExecutor, PostgresExecutor, createScrubHooks, loadScrubManifest, registerCheckScrub } from "./scrub";
-import { databaseProblems, parseDatabaseUrl } from "./scrub/check";
+import {
+  CognitoPoolUsers,
+  CognitoUserSource,
+  DataApiExecutor,
+  PostgresExecutor,
+  createScrubHooks,
+  databaseProblems,
+  loadScrubManifest,
+  parseDatabaseUrl,
+  registerCheckScrub,
+} from "./scrub";
 
 export interface CliDeps {
   clock: Clock;
@@ -250,7 +259,7 @@ export async function main(argv: string[], deps: CliDeps): Promise<number> {
       const holder = await session.lock.read().catch(() => undefined);
       const reports = await planAll(session.halves, newRefreshId(new Date(deps.clock.now())));
       // Where the source's schema is readable, an unclassified column shows here, before any run.
-      if (sourceDatabase) reports[0].problems.push(...(await databaseProblems(session.target.name, sourceDatabase)).problems.map((p) => `source schema: ${p}`));
+      if (sourceDatabase) (reports.find((report) => report.half === "database") ?? reports[0]).problems.push(...(await databaseProblems(session.target.name, sourceDatabase)).problems.map((p) => `source schema: ${p}`));
       if (holder) reports[0].problems.push(`refresh ${holder.refreshId} (${holder.holder}, since ${holder.startedAt}) holds the lock: resume or roll it back first`);
       for (const report of reports) {
         for (const step of report.steps) session.events.emit({ half: report.half, step: step.step, state: step.status === "skipped" ? "skipped" : "planned", identifiers: step.identifiers, message: step.description });

@@ -143,7 +143,8 @@ export function generateScrub(loaded: LoadedManifest, schema: TableInfo[], cogni
 
   for (const [index, w] of work.entries()) {
     const target = qualified(w.table.schema, w.table.name);
-    const changed = w.columns.filter((c) => typeof c.classification === "object" && ("fake" in c.classification || "sql" in c.classification) || c.classification === "hash");
+    // Faked and hashed values must differ from the source (a raw `sql` expression may keep some: its `verify` query decides).
+    const changed = w.columns.filter((c) => (typeof c.classification === "object" && "fake" in c.classification) || c.classification === "hash");
     if (changed.length > 0) {
       const fingerprints = changed.map((c, i) => `md5(r.${quoteIdent(c.name)}::text) AS c${i}`).join(", ");
       statements.push({
@@ -151,7 +152,6 @@ export function generateScrub(loaded: LoadedManifest, schema: TableInfo[], cogni
         label: `${w.key}: fingerprint ${changed.map((c) => c.name).join(", ")} before the scrub`,
       });
       for (const [i, c] of changed.entries()) {
-        if (typeof c.classification === "object" && "sql" in c.classification) continue;
         const join = w.table.primaryKey.map((k) => `b.${quoteIdent(k)} = r.${quoteIdent(k)}`).join(" AND ");
         verifyBeforeCommit.push({
           label: `${w.key}.${c.name} (${describe(c.classification)}): rows still holding the source value`,

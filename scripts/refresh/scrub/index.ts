@@ -7,4 +7,4 @@ export { DataApiExecutor, PostgresExecutor, ScrubError, type Row, type SqlExecut
 export { createScrubHooks, type ScrubHooks } from "./hooks";
 export { loadScrubManifest, manifestFileFor, type LoadedManifest, type ScrubManifest, type ScrubManifestInput, ScrubManifestError } from "./manifest";
 export { UnclassifiedError, VerificationError, scrubDatabase, validateManifestOffline } from "./run";
-export { checkScrub, parseDatabaseUrl, registerCheckScrub } from "./check";
+export { checkScrub, databaseProblems, parseDatabaseUrl, registerCheckScrub } from "./check";

@@ -112,9 +112,9 @@ export function classificationProblems(loaded: LoadedManifest, schema: TableInfo
         const email = classification["remap-cognito-sub"].emailColumn;
         if (!table.columns.some((c) => c.name === email)) problems.push(`${key}.${column.name}: remap-cognito-sub reads emails from ${key}.${email}, which does not exist (${file}: ${columnField(key, column.name)})`);
       }
-      const needsKey = typeof classification === "object" && ("fake" in classification || "sql" in classification);
-      if ((needsKey || classification === "hash") && table.primaryKey.length === 0) {
-        problems.push(`${key}.${column.name}: ${typeof classification === "string" ? classification : Object.keys(classification)[0]} needs a primary key on ${key} (to fake per row and to verify against the source)`);
+      const faked = typeof classification === "object" && "fake" in classification;
+      if ((faked || classification === "hash") && table.primaryKey.length === 0) {
+        problems.push(`${key}.${column.name}: ${faked ? "fake" : "hash"} needs a primary key on ${key} (to seed fakes per row and to verify each row against the source)`);
       }
     }
     if (table.kind === "materialized view") {

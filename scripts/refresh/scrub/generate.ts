@@ -244,21 +244,3 @@ $reset$`;
 
 /** How many roles RESET_ROLE_PASSWORDS covers (for the message). */
 export const COUNT_RESET_ROLES = `SELECT count(*)::int AS n FROM pg_roles WHERE ${OTHER_LOGIN_ROLES}`;
-
-/**
- * The mark a committed scrub leaves on its database (its comment), in the same transaction: a
- * run resumed after an interruption between the commit and the cluster's `scrubbed` tag sees it
- * and verifies again instead of scrubbing twice (faking twice would look like "unchanged").
- */
-export function scrubbedMark(runId: string): string {
-  return `twinstack: scrubbed by refresh ${runId}`;
-}
-
-export function markScrubbed(runId: string): SqlStatement {
-  return {
-    sql: `DO $mark$ BEGIN EXECUTE format('COMMENT ON DATABASE %I IS %L', current_database(), ${quoteLiteral(scrubbedMark(runId))}); END $mark$`,
-    label: "mark the database scrubbed by this refresh",
-  };
-}
-
-export const READ_MARK = "SELECT shobj_description(oid, 'pg_database') AS mark FROM pg_database WHERE datname = current_database()";

@@ -9,11 +9,7 @@ import { LoadedManifest, loadScrubManifest } from "./manifest";
 import { scrubDatabase, validateManifestOffline } from "./run";
 
 export interface ScrubHooks {
-  /**
-   * Classification check on the restored copy → generated scrub in one transaction → verification.
-   * Throws (exit 1) naming what failed. `ctx.refreshId`, when given, marks the committed scrub so
-   * that a resumed refresh verifies it again instead of scrubbing twice.
-   */
+  /** Classification check on the restored copy → generated scrub in one transaction → verification. Throws (exit 1) naming what failed. */
   scrub: (executor: SqlExecutor, ctx?: unknown) => Promise<{ message: string }>;
   /** Manifest and SQL problems, found without AWS or a database. */
   validateScrubOffline: () => Promise<string[]>;
@@ -23,11 +19,10 @@ export function createScrubHooks(options: { environment: string; cognitoUsers: C
   const load = options.load ?? loadScrubManifest;
   return {
     validateScrubOffline: async () => (await validateManifestOffline(options.environment, load)).problems,
-    scrub: async (executor, ctx) => {
+    scrub: async (executor) => {
       const { loaded, problems } = await validateManifestOffline(options.environment, load);
       if (!loaded || problems.length > 0) throw new Error(`the scrub manifest has problems (nothing was scrubbed):\n  ${problems.join("\n  ")}`);
-      const runId = typeof ctx === "object" && ctx !== null && typeof (ctx as { refreshId?: unknown }).refreshId === "string" ? (ctx as { refreshId: string }).refreshId : undefined;
-      const { message } = await scrubDatabase(executor, { loaded, cognitoUsers: options.cognitoUsers, runId });
+      const { message } = await scrubDatabase(executor, { loaded, cognitoUsers: options.cognitoUsers });
       return { message };
     },
   };

@@ -7,7 +7,7 @@
 import { randomBytes } from "node:crypto";
 import type { CognitoUserSource } from "./cognito";
 import type { SqlExecutor, SqlReader } from "./executor";
-import { COUNT_RESET_ROLES, GeneratedScrub, READ_MARK, Verification, VERIFY_CAP, generateScrub, markScrubbed, scrubbedMark } from "./generate";
+import { COUNT_RESET_ROLES, GeneratedScrub, Verification, VERIFY_CAP, generateScrub } from "./generate";
 import { LoadedManifest, ScrubManifestError, columnField, loadScrubManifest } from "./manifest";
 import { TableInfo, classificationProblems, readSchema, schemaSize } from "./schema";
 import { statementCount, syntaxError } from "./sql";
@@ -65,8 +65,6 @@ export interface ScrubOptions {
   cognitoUsers: CognitoUserSource;
   /** Salt of masked addresses and hashes (default: 32 random bytes per run, never printed). */
   salt?: string;
-  /** The refresh's id: the committed scrub marks the database with it, so a resumed run does not scrub twice. */
-  runId?: string;
 }
 
 export async function scrubDatabase(executor: SqlExecutor, options: ScrubOptions): Promise<ScrubResult> {
@@ -76,14 +74,6 @@ export async function scrubDatabase(executor: SqlExecutor, options: ScrubOptions
   if (problems.length > 0) throw new UnclassifiedError(loaded.file, problems);
   const users = await options.cognitoUsers.list();
   const generated = generateScrub(loaded, schema, users, options.salt ?? randomBytes(32).toString("hex"));
-  const size = schemaSize(schema);
-  if (options.runId && (await executor.query({ sql: READ_MARK, label: "read the scrub mark" }))[0]?.mark === scrubbedMark(options.runId)) {
-    // Committed by this refresh before an interruption: check it again, do not scrub twice.
-    const failures = await runVerifications((s) => executor.query(s), generated.verifyAfterCommit);
-    if (failures.length > 0) throw new VerificationError(failures, true);
-    return { schema, message: `${loaded.file}: already scrubbed by this refresh (committed before an interruption); ${generated.verifyAfterCommit.length} verification queries found nothing` };
-  }
-  if (options.runId) generated.statements.push(markScrubbed(options.runId));
   await assertParses(generated);
   let roles = 0;
   await executor.transaction(generated.statements, async (read) => {
@@ -93,6 +83,7 @@ export async function scrubDatabase(executor: SqlExecutor, options: ScrubOptions
   });
   const failures = await runVerifications((s) => executor.query(s), generated.verifyAfterCommit);
   if (failures.length > 0) throw new VerificationError(failures, true);
+  const size = schemaSize(schema);
   const checks = generated.verifyBeforeCommit.length + generated.verifyAfterCommit.length;
   return {
     schema,

@@ -156,6 +156,25 @@ describeWithTools("scrub generated from the manifest, against a real PostgreSQL"
     }
   });
 
+  test("a copy scrubbed once (a run resumed after the scrub committed) scrubs again and still verifies", async () => {
+    // GIVEN a scrubbed copy
+    const { c, executor } = await freshDatabase();
+    try {
+      const loaded = loadScrubManifest("staging");
+      await scrubDatabase(executor, { loaded, cognitoUsers: pool });
+      const once = await users(c);
+      // WHEN the scrub runs on it again
+      const result = await scrubDatabase(executor, { loaded, cognitoUsers: pool });
+      // THEN it verifies; fakes are the same (deterministic), the rest stays scrubbed
+      expect(result.message).toMatch(/verification queries found nothing/);
+      const twice = await users(c);
+      expect(twice.map((r) => [r.full_name, r.phone, r.cognito_sub, r.stripe_customer_id])).toEqual(once.map((r) => [r.full_name, r.phone, r.cognito_sub, r.stripe_customer_id]));
+      expect(twice.map((r) => r.email)).toEqual(once.map((r) => (/@staging\.example\.com$/.test(r.email) ? expect.stringMatching(/^user-[0-9a-f]{16}@staging\.example\.com$/) : r.email)));
+    } finally {
+      await c.end();
+    }
+  });
+
   test("fakes are deterministic per row: two copies of the same data scrub to the same names", async () => {
     // GIVEN two databases with the same rows
     const first = await freshDatabase();
@@ -219,6 +238,11 @@ describeWithTools("scrub generated from the manifest, against a real PostgreSQL"
       "a raw statement linking a customer to a sub",
       (m: ScrubManifestInput) => (m.statements = [{ sql: `UPDATE app_users SET cognito_sub = 'staging-sub-bob' WHERE id = '${IDS.bob}'`, reason: "a broken extra statement (test)" }]),
       /app_users\.cognito_sub \(remap-cognito-sub\): subs linked to an address outside the allowlist: 1 row/,
+    ],
+    [
+      "a raw statement putting a real name back",
+      (m: ScrubManifestInput) => (m.statements = [{ sql: `UPDATE app_users SET full_name = 'Alice Anders' WHERE id = '${IDS.alice}'`, reason: "a broken extra statement (test)" }]),
+      /app_users\.full_name \(fake name\): values that are not the row's fake: 1 row/,
     ],
     [
       "a raw column expression that keeps the value, with its verify query",

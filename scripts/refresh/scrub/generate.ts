@@ -96,7 +96,7 @@ function countWhere(from: string, where: string): string {
   return `SELECT count(*)::int AS n FROM (SELECT 1 FROM ${from} WHERE ${where} LIMIT ${VERIFY_CAP}) AS breaking`;
 }
 
-/** A column's fingerprint before the scrub, to prove faked and hashed values changed. */
+/** Hashed columns' fingerprints before the scrub, to prove every hashed value changed. */
 const before = (index: number) => `refresh_before_${index}`;
 
 /**
@@ -143,8 +143,8 @@ export function generateScrub(loaded: LoadedManifest, schema: TableInfo[], cogni
 
   for (const [index, w] of work.entries()) {
     const target = qualified(w.table.schema, w.table.name);
-    // Faked and hashed values must differ from the source (a raw `sql` expression may keep some: its `verify` query decides).
-    const changed = w.columns.filter((c) => (typeof c.classification === "object" && "fake" in c.classification) || c.classification === "hash");
+    // Hashed values must differ from the source (a hash of a hash, salted anew, still does).
+    const changed = w.columns.filter((c) => c.classification === "hash");
     if (changed.length > 0) {
       const fingerprints = changed.map((c, i) => `md5(r.${quoteIdent(c.name)}::text) AS c${i}`).join(", ");
       statements.push({
@@ -167,7 +167,11 @@ export function generateScrub(loaded: LoadedManifest, schema: TableInfo[], cogni
       const cls = c.classification;
       const field = `${w.key}.${c.name}`;
       if (cls === "null") both({ label: `${field} (null): non-null values`, sql: countWhere(`${target} AS r`, `${col} IS NOT NULL`) });
-      else if (cls === "mask-email") {
+      else if (typeof cls === "object" && "fake" in cls) {
+        // Every value is its row's fictional one: none kept from the source, none put back later
+        // (a source value can equal it only if it was scrubbed data already).
+        both({ label: `${field} (fake ${cls.fake}): values that are not the row's fake`, sql: countWhere(`${target} AS r`, `${col} IS NOT NULL AND ${col} IS DISTINCT FROM ${fakeValue(w.table, c.name, c.type, cls.fake)}`) });
+      } else if (cls === "mask-email") {
         both({
           label: `${field} (mask-email): addresses neither allowlisted nor @${manifest.emails.maskedDomain}`,
           sql: countWhere(`${target} AS r`, `${col} IS NOT NULL AND NOT ${allowlistedSql(manifest, col)} AND lower(${col}) NOT LIKE ${quoteLiteral(`%@${manifest.emails.maskedDomain}`)}`),
@@ -204,16 +208,19 @@ function describe(cls: Exclude<ColumnClassification, "keep">): string {
   return "sql";
 }
 
+/** The row's fictional value for a column: seeded by its key and the column's name, cast to the column's type. */
+function fakeValue(table: TableInfo, column: string, type: string, kind: FakeKind): string {
+  const seed = `md5(${keyText(table, "r")} || ${quoteLiteral(`:${column}`)})`;
+  return `(${fakeExpression(kind, seed)})::${type}`;
+}
+
 function columnExpression(manifest: ScrubManifest, table: TableInfo, c: Columned["columns"][number], salt: string): string {
   const col = `r.${quoteIdent(c.name)}`;
   const cls = c.classification;
   if (cls === "null") return "NULL";
   if (cls === "mask-email") return `CASE WHEN ${col} IS NULL OR ${allowlistedSql(manifest, col)} THEN ${col} ELSE ${maskedEmailSql(manifest, col, salt)} END`;
   if (cls === "hash") return `CASE WHEN ${col} IS NULL THEN NULL ELSE ${hashSql(col, salt)} END`;
-  if ("fake" in cls) {
-    const seed = `md5(${keyText(table, "r")} || ${quoteLiteral(`:${c.name}`)})`;
-    return `CASE WHEN ${col} IS NULL THEN NULL ELSE (${fakeExpression(cls.fake, seed)})::${c.type} END`;
-  }
+  if ("fake" in cls) return `CASE WHEN ${col} IS NULL THEN NULL ELSE ${fakeValue(table, c.name, c.type, cls.fake)} END`;
   if ("remap-cognito-sub" in cls) {
     // Only a team account keeps a link, and only to the target pool's sub for its (unmasked, allowlisted) address.
     const email = `r.${quoteIdent(cls["remap-cognito-sub"].emailColumn)}`;

@@ -163,8 +163,6 @@ async function openSession(options: CommonOptions, deps: CliDeps): Promise<Sessi
   const settings = target.refresh.objects;
   const concurrency = options.concurrency === undefined ? settings.concurrency : number(options.concurrency, "--concurrency", 1);
   if (!Number.isInteger(concurrency) || concurrency > 1024) throw new RefusedError(`--concurrency (${JSON.stringify(options.concurrency)}) must be a whole number from 1 to 1024`);
-  // The target's scrub manifest must exist and be valid before any credentials are used (exit 2 if not).
-  if (selectHalves(options.only).includes("database")) loadScrubManifest(target.name);
   const sourceClients = await deps.connect(source, { clock: deps.clock, profile: options.sourceProfile, noAssumeRole: !options.assumeRole });
   const targetClients = await deps.connect(target, { clock: deps.clock, profile: options.targetProfile, noAssumeRole: !options.assumeRole });
   events.emit({ half: "refresh", step: "accounts", state: "done", identifiers: { source: maskAccounts(source.accountId), target: maskAccounts(target.accountId) } });
@@ -219,6 +217,16 @@ function safeUser(): string {
   }
 }
 
+/**
+ * Commands that scrub (plan, run, resume) need the target's manifest, valid, before any
+ * credentials are used: refused (exit 2) if not. rollback, status and cleanup never need it.
+ */
+function assertScrubManifest(options: CommonOptions, deps: CliDeps): void {
+  const target = resolveEnvironment(options.to, environmentInputs(deps.env));
+  // A protected target has no manifest: it is refused for that reason, next.
+  if (!target.protected && selectHalves(options.only).includes("database")) loadScrubManifest(target.name);
+}
+
 async function confirm(options: CommonOptions, deps: CliDeps, target: string): Promise<void> {
   if (options.yes) return;
   if (!deps.isTTY) throw new RefusedError("stdin is not a terminal: pass --yes to confirm non-interactively");
@@ -251,7 +259,7 @@ export async function main(argv: string[], deps: CliDeps): Promise<number> {
     .option("--source-database-url <url>", "also check the scrub manifest against the source's schema (read-only; password in the URL or PGPASSWORD)")
     .action(
     guard(async (options: CommonOptions) => {
-      selectHalves(options.only);
+      assertScrubManifest(options, deps);
       const sourceDatabase = options.sourceDatabaseUrl ? parseDatabaseUrl(options.sourceDatabaseUrl, deps.env) : undefined;
       const session = await openSession(options, deps);
       const refusals = session.halves.includes(session.half) ? session.half.refusals() : [];
@@ -274,7 +282,7 @@ export async function main(argv: string[], deps: CliDeps): Promise<number> {
     .option("--yes", "do not ask for confirmation (required when stdin is not a terminal)")
     .action(
       guard(async (options: CommonOptions) => {
-        selectHalves(options.only);
+        assertScrubManifest(options, deps);
         const target = resolveEnvironment(options.to, environmentInputs(deps.env));
         if (target.protected) throw new RefusedError(`environments/${target.name} is protected: it is never a refresh target`);
         await confirm(options, deps, target.name);
@@ -292,6 +300,7 @@ export async function main(argv: string[], deps: CliDeps): Promise<number> {
   withObjectOptions(withCommon(program.command("resume").argument("<refresh-id>").description("continue a refresh from what AWS shows"))).action(
     guard(async (id: string, options: CommonOptions) => {
       const refreshId = assertRefreshId(id);
+      assertScrubManifest(options, deps);
       const session = await openSession(options, deps);
       try {
         await runAll({ halves: session.halves, lock: session.lock, events: session.events, clock: deps.clock, holder: session.holder }, refreshId, "resume");

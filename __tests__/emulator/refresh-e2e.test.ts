@@ -23,7 +23,7 @@
  * follow the cluster that is live, and the Data API is off again.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AdminCreateUserCommand, CognitoIdentityProviderClient, ListUsersCommand } from "@aws-sdk/client-cognito-identity-provider";
@@ -41,6 +41,7 @@ import { Emulator, assumeRoleCredentials, clientConfig, emulatorProcessEnv, star
 import { isQuirk } from "../helpers/emulator-quirks";
 import { TestPostgres, startPostgres } from "../helpers/postgres";
 import { describeWithTools } from "../helpers/requirements";
+import { migrateUp } from "../support/migrate";
 
 const ACCOUNT = "111111111111";
 /** Never printed by the tool: asserted absent from every line of output. */
@@ -191,14 +192,17 @@ describeWithTools("refresh end to end against the emulator (single-account sandb
     await admin.query(`CREATE ROLE ${staging.database.masterUsername} LOGIN`);
     await admin.query(`CREATE DATABASE ${staging.database.databaseName} OWNER ${staging.database.masterUsername}`);
     await admin.end();
-    const c = new Client({ ...server.connection(staging.database.databaseName), user: staging.database.masterUsername });
+    // The application's schema, from its migrations, as the master user.
+    const connection = { ...server.connection(staging.database.databaseName), user: staging.database.masterUsername };
+    migrateUp(connection);
+    const c = new Client(connection);
     await c.connect();
-    await c.query(readFileSync(join(__dirname, "..", "refresh", "fixtures", "app-schema.sql"), "utf8"));
-    await c.query(`INSERT INTO app_users (id, email, display_name, cognito_sub, stripe_customer_id, stripe_token, github_token) VALUES
-      (1, 'Alice@Example.org', 'Alice', 'prod-sub-alice', 'cus_fake1', 'tok_fake1', 'ghp_fake1'),
-      (2, 'bob@example.net', 'Bob', 'prod-sub-bob', 'cus_fake2', 'tok_fake2', NULL),
-      (3, 'qa@example.com', 'QA', 'prod-sub-qa', NULL, 'tok_fake3', NULL)`);
-    await c.query(`INSERT INTO sessions (user_id, token, expires_at) VALUES (1, 'sess-fake-1', now() + interval '1 day'), (3, 'sess-fake-3', now() + interval '1 day')`);
+    await c.query(`INSERT INTO app_users (id, email, full_name, display_name, cognito_sub, stripe_customer_id) VALUES
+      ('00000000-0000-4000-8000-000000000001', 'Alice@Example.org', 'Alice Anders', 'Alice', 'prod-sub-alice', 'cus_fake1'),
+      ('00000000-0000-4000-8000-000000000002', 'bob@example.net', 'Bob Brown', 'Bob', 'prod-sub-bob', 'cus_fake2'),
+      ('00000000-0000-4000-8000-000000000003', 'qa@example.com', 'QA Account', 'QA', 'prod-sub-qa', NULL)`);
+    await c.query(`INSERT INTO sessions (user_id, token_hash, expires_at) VALUES
+      ('00000000-0000-4000-8000-000000000001', 'hash-fake-1', now() + interval '1 day'), ('00000000-0000-4000-8000-000000000003', 'hash-fake-3', now() + interval '1 day')`);
     await c.end();
   }
 
@@ -314,15 +318,16 @@ describeWithTools("refresh end to end against the emulator (single-account sandb
     expect(after.map((c) => c.DBClusterIdentifier).sort()).toEqual([stackId(production), live].sort());
     expect((await instances()).map((i) => i.DBInstanceIdentifier).filter((id) => id?.startsWith(live)).sort()).toEqual(members.map((i) => i.DBInstanceIdentifier).sort());
 
-    // The scrub ran on the stand-in database: masked, tokens gone, subs re-pointed to staging's pool.
+    // The scrub ran on the stand-in database: masked, third-party ids gone, only the team account linked to staging's pool
+    // (alice@example.org has a staging user too, but is a customer: her row gets no sub).
     const c = new Client({ ...pg.connection(staging.database.databaseName), user: staging.database.masterUsername });
     await c.connect();
     try {
-      const rows = (await c.query("SELECT id, email, cognito_sub, stripe_token FROM app_users ORDER BY id")).rows;
+      const rows = (await c.query("SELECT email, cognito_sub, stripe_customer_id, full_name FROM app_users ORDER BY id")).rows;
       expect(rows).toEqual([
-        { id: "1", email: "user-1@staging.example.com", cognito_sub: stagingSubs["alice@example.org"], stripe_token: null },
-        { id: "2", email: "user-2@staging.example.com", cognito_sub: null, stripe_token: null },
-        { id: "3", email: "qa@example.com", cognito_sub: stagingSubs["qa@example.com"], stripe_token: null },
+        { email: expect.stringMatching(/^user-[0-9a-f]{16}@staging\.example\.com$/), cognito_sub: null, stripe_customer_id: null, full_name: expect.not.stringMatching(/Alice/) },
+        { email: expect.stringMatching(/^user-[0-9a-f]{16}@staging\.example\.com$/), cognito_sub: null, stripe_customer_id: null, full_name: expect.not.stringMatching(/Bob/) },
+        { email: "qa@example.com", cognito_sub: stagingSubs["qa@example.com"], stripe_customer_id: null, full_name: expect.not.stringMatching(/QA/) },
       ]);
       expect(stagingSubs["qa@example.com"]).toBeTruthy();
       expect((await c.query("SELECT count(*)::int AS n FROM sessions")).rows[0].n).toBe(0);

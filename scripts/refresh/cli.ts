@@ -22,7 +22,17 @@ import { DEFAULT_STALE_MS, RefreshLock } from "./lock";
 import { ObjectsHalf } from "./objects/half";
 import { terminalProgress } from "./objects/progress";
 import { cleanupAll, planAll, rollbackAll, runAll, selectHalves } from "./runner";
-import { CognitoPoolUsers, CognitoUserSource, DataApiExecutor, PostgresExecutor, readScrubFile, runScrub, splitSql } from "./scrub";
+import {
+  CognitoPoolUsers,
+  CognitoUserSource,
+  DataApiExecutor,
+  PostgresExecutor,
+  createScrubHooks,
+  databaseProblems,
+  loadScrubManifest,
+  parseDatabaseUrl,
+  registerCheckScrub,
+} from "./scrub";
 
 export interface CliDeps {
   clock: Clock;
@@ -70,6 +80,7 @@ interface CommonOptions {
   yes?: boolean;
   olderThan?: string;
   pollSeconds?: string;
+  sourceDatabaseUrl?: string;
   converge: boolean;
 }
 
@@ -142,8 +153,11 @@ interface Session {
   close: () => void;
 }
 
-/** Every flag and file a command needs, checked before any credentials are used (bad input: exit 2). */
-function checkInputs(options: CommonOptions, deps: CliDeps) {
+/**
+ * Every flag and file a command needs, checked before any credentials are used (bad input: exit 2).
+ * `scrubs`: plan, run and resume need the target's scrub manifest, valid; rollback, status and cleanup never do.
+ */
+function checkInputs(options: CommonOptions, deps: CliDeps, scrubs = false) {
   selectHalves(options.only);
   // TWINSTACK_SINGLE_ACCOUNT (the sandbox) moves every environment into one account, as synthesis does.
   const source = resolveEnvironment(options.from, environmentInputs(deps.env));
@@ -158,17 +172,11 @@ function checkInputs(options: CommonOptions, deps: CliDeps) {
   if (options.executor === "postgres" && !options.pgHost) {
     throw new RefusedError("--executor postgres needs --pg-host <host of the new cluster> (and REFRESH_PG_PASSWORD in the environment)");
   }
-  let scrubSql: string;
-  try {
-    scrubSql = readScrubFile(target.name);
-  } catch (error) {
-    throw new ConfigError((error as Error).message);
-  }
+  if (scrubs && selectHalves(options.only).includes("database")) loadScrubManifest(target.name);
   return {
     source,
     target,
     concurrency,
-    scrubSql,
     pgPort: number(options.pgPort, "--pg-port", 1),
     keepOldMs: number(options.keepOld, "--keep-old") * 3600_000,
     snapshotRetention: number(options.snapshotRetention, "--snapshot-retention", 1),
@@ -178,8 +186,8 @@ function checkInputs(options: CommonOptions, deps: CliDeps) {
 }
 
 /** `read`: status only, which writes nothing and so skips the write guard. */
-async function openSession(options: CommonOptions, deps: CliDeps, purpose: "write" | "read" = "write"): Promise<Session> {
-  const inputs = checkInputs(options, deps);
+async function openSession(options: CommonOptions, deps: CliDeps, purpose: "write" | "read" = "write", scrubs = false): Promise<Session> {
+  const inputs = checkInputs(options, deps, scrubs);
   const { source, target } = inputs;
   // A bar for the objects half on a terminal (not with --json): event lines print above it.
   const display = !options.json && deps.progress?.isTTY ? terminalProgress(deps.progress) : undefined;
@@ -220,13 +228,8 @@ async function openSession(options: CommonOptions, deps: CliDeps, purpose: "writ
       if (!cluster.secretArn) throw new Error(`${cluster.clusterId} has no managed master secret yet`);
       return new DataApiExecutor(targetClients.rdsData, { resourceArn: cluster.clusterArn, secretArn: cluster.secretArn, database: cluster.database });
     },
-    // The scrub plugs in here (environments/<target>/scrub.sql today).
-    scrub: async (executor) => {
-      const result = await runScrub(executor, inputs.scrubSql, cognitoUsers);
-      return { message: `${result.statements} statements committed; ${result.users} Cognito users loaded` };
-    },
-    validateScrubOffline: async () =>
-      splitSql(inputs.scrubSql).length === 0 ? [`environments/${target.name}/scrub.sql has no statements: the scrub would change nothing (refusing to copy unscrubbed data)`] : [],
+    // Privacy by default: the scrub generated from environments/<target>/scrub.ts (scripts/refresh/scrub).
+    ...createScrubHooks({ environment: target.name, cognitoUsers }),
     converge: options.converge ? (deps.converge ?? terraformConverger)(deps.env) : undefined,
     keepOldMs: inputs.keepOldMs,
     snapshotRetention: inputs.snapshotRetention,
@@ -297,12 +300,20 @@ export async function main(argv: string[], deps: CliDeps): Promise<number> {
   };
   const runner = (session: Session) => ({ halves: session.halves, lock: session.lock, events: session.events, clock: deps.clock, holder: session.holder, signal: deps.signal });
 
-  withObjectOptions(withCommon(program.command("plan").description("read-only preflight: checks, the steps a run would take and where its point of no return is"))).action(
+  withObjectOptions(withCommon(program.command("plan").description("read-only preflight: checks, the steps a run would take and where its point of no return is")))
+    .option("--source-database-url <url>", "also check the scrub manifest against the source's schema (read-only; password in the URL or PGPASSWORD)")
+    .action(
     guard(async (options: CommonOptions) => {
-      const session = await openSession(options, deps);
+      const sourceDatabase = options.sourceDatabaseUrl ? parseDatabaseUrl(options.sourceDatabaseUrl, deps.env) : undefined;
+      const session = await openSession(options, deps, "write", true);
       try {
         const holder = await session.lock.read().catch(() => undefined);
         const reports = await planAll(session.halves, newRefreshId(new Date(deps.clock.now())));
+        // Where the source's schema is readable, an unclassified column shows here, before any run.
+        if (sourceDatabase) {
+          const report = reports.find((candidate) => candidate.half === "database") ?? reports[0];
+          report.problems.push(...(await databaseProblems(session.target.name, sourceDatabase)).problems.map((problem) => `source schema: ${problem}`));
+        }
         if (holder && !session.lock.isStale(holder)) {
           reports[0].refusals.push(`a ${holder.command} of refresh ${holder.refreshId} (${holder.holder}, since ${holder.startedAt}, heartbeat ${holder.heartbeatAt}) holds the lock`);
         }
@@ -327,9 +338,9 @@ export async function main(argv: string[], deps: CliDeps): Promise<number> {
     .option("--yes", "do not ask for confirmation (required when stdin is not a terminal)")
     .action(
       guard(async (options: CommonOptions) => {
-        const { target } = checkInputs(options, deps);
+        const { target } = checkInputs(options, deps, true);
         await confirm(options, deps, target.name, `This replaces ${target.name}'s database with a scrubbed copy of ${options.from}'s.`);
-        const session = await openSession(options, deps);
+        const session = await openSession(options, deps, "write", true);
         const refreshId = newRefreshId(new Date(deps.clock.now()));
         current = refreshId;
         session.events.emit({ refreshId, half: "refresh", step: "run", state: "started", message: `refresh id ${refreshId}` });
@@ -346,9 +357,9 @@ export async function main(argv: string[], deps: CliDeps): Promise<number> {
     .action(
       guard(async (id: string, options: CommonOptions) => {
         const refreshId = assertRefreshId(id);
-        const { target } = checkInputs(options, deps);
+        const { target } = checkInputs(options, deps, true);
         await confirm(options, deps, target.name, `This continues refresh ${refreshId}: it may swap ${target.name}'s database for a scrubbed copy of ${options.from}'s and delete the old one.`);
-        const session = await openSession(options, deps);
+        const session = await openSession(options, deps, "write", true);
         current = refreshId;
         try {
           await runAll(runner(session), refreshId, "resume");
@@ -392,6 +403,8 @@ export async function main(argv: string[], deps: CliDeps): Promise<number> {
         await cleanupAll(runner(session), olderThanMs);
       }),
     );
+
+  registerCheckScrub(program, { out: deps.out, err: deps.err, env: deps.env, exit: (exitCode) => (code = exitCode) });
 
   try {
     await program.parseAsync(argv, { from: "user" });

@@ -8,7 +8,7 @@ import { connectAccount } from "../../../scripts/refresh/accounts";
 import type { CliDeps } from "../../../scripts/refresh/cli";
 import type { RefreshEvent } from "../../../scripts/refresh/core";
 import { installFakeAws } from "./wire-mocks";
-import { World, WorldOptions, createWorld } from "./world";
+import { World, WorldOptions, answerScrubReads, createWorld } from "./world";
 
 /** Registers an afterEach that removes the mocks; returns a function that sets up a fresh world. */
 export function fakeWorlds(): (options?: WorldOptions) => World {
@@ -57,7 +57,8 @@ export function cliDeps(world: World, env: NodeJS.ProcessEnv = {}, overrides: Pa
 export function mockDataApi() {
   const data = mockClient(RDSDataClient);
   data.on(BeginTransactionCommand).resolves({ transactionId: "tx-1" });
-  data.on(ExecuteStatementCommand).resolves({});
+  // Reads (schema, verification counts) answer as a database shaped like staging's manifest.
+  data.on(ExecuteStatementCommand).callsFake((input) => (input.formatRecordsAs === "JSON" ? { formattedRecords: JSON.stringify(answerScrubReads({ sql: input.sql })) } : {}));
   data.on(CommitTransactionCommand).resolves({});
   return data;
 }

@@ -9,7 +9,8 @@ import { AccountClients, connectAccount } from "../../../scripts/refresh/account
 import { EventLog } from "../../../scripts/refresh/core";
 import { DatabaseHalf, DatabaseHalfOptions } from "../../../scripts/refresh/database/half";
 import { RefreshLock } from "../../../scripts/refresh/lock";
-import { CognitoUserSource, SqlExecutor, SqlStatement, runScrub } from "../../../scripts/refresh/scrub";
+import { CognitoUserSource, Row, SqlExecutor, SqlReader, SqlStatement, createScrubHooks, loadScrubManifest } from "../../../scripts/refresh/scrub";
+import { SCHEMA_QUERY } from "../../../scripts/refresh/scrub/schema";
 import { FakeAws, Latency, SimClock, defaultLatency } from "./fake-aws";
 
 export interface World {
@@ -56,14 +57,34 @@ export function createWorld(options: WorldOptions = {}): World {
   return { clock, fake, source, target, sourceId, targetId };
 }
 
+/**
+ * A database shaped exactly as staging's scrub manifest classifies it (text columns, key `id`),
+ * as rows of the scrub's schema query: what a restored copy of the application looks like here.
+ */
+export function manifestSchemaRows(): Row[] {
+  const { manifest } = loadScrubManifest("staging");
+  return Object.entries(manifest.tables).flatMap(([table, entry]) =>
+    Object.keys(entry === "truncate" ? { id: "keep" } : entry.columns).map((column) => ({
+      schema_name: "public", table_name: table, kind: "r", column_name: column, column_type: "text", not_null: false, generated: false, key_position: column === "id" ? 1 : 0,
+    })),
+  );
+}
+
+/** Answers the scrub's reads: the schema (manifestSchemaRows), and zero for every verification count. */
+export const answerScrubReads = (statement: SqlStatement): Row[] => (statement.sql === SCHEMA_QUERY ? manifestSchemaRows() : [{ n: 0 }]);
+
 /** Records the statements the scrub would run (the real SQL is tested against PostgreSQL). */
 export class RecordingExecutor implements SqlExecutor {
   readonly runs: SqlStatement[][] = [];
   constructor(private readonly fail?: () => Error | undefined) {}
-  async transaction(statements: SqlStatement[]): Promise<void> {
+  async transaction(statements: SqlStatement[], beforeCommit?: (read: SqlReader) => Promise<void>): Promise<void> {
     const error = this.fail?.();
     if (error) throw error;
+    await beforeCommit?.(async (s) => answerScrubReads(s));
     this.runs.push(statements);
+  }
+  async query(statement: SqlStatement): Promise<Row[]> {
+    return answerScrubReads(statement);
   }
   async close(): Promise<void> {}
 }
@@ -97,11 +118,7 @@ export async function connectHalf(
     events,
     executor: "postgres",
     executorFactory: () => executor,
-    scrub: async (sql) => {
-      const result = await runScrub(sql, "UPDATE app_users SET stripe_token = NULL;", users);
-      return { message: `${result.statements} statements` };
-    },
-    validateScrubOffline: async () => [],
+    ...createScrubHooks({ environment: world.target.name, cognitoUsers: users }),
     converge: async ({ refreshId }) => {
       converged.push(refreshId);
       return { message: "converged (test stand-in for terraform apply)" };

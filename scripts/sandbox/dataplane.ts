@@ -161,10 +161,19 @@ export async function serverForCluster(plane: DataPlane, rds: RDSClient, identif
   return cluster && server ? { cluster, server } : undefined;
 }
 
-/** Which server an endpoint (a function's DB_HOST) reaches, if any cluster has that endpoint. */
+/**
+ * Which server an endpoint (a function's DB_HOST) reaches, as AWS's DNS would answer it. An
+ * Aurora cluster endpoint is `<identifier>.cluster-<hash>.<region>.rds.amazonaws.com` with the
+ * hash fixed per account and region, so the name follows the identifier: after a refresh's swap
+ * it reaches the restored cluster. moto gives every cluster a hash of its own (the renamed
+ * cluster gets a new name), so a name no cluster has is resolved by its identifier part.
+ */
 export async function serverForEndpoint(plane: DataPlane, rds: RDSClient, endpoint: string): Promise<DataPlaneServer | undefined> {
   const clusters = (await rds.send(new DescribeDBClustersCommand({}))).DBClusters ?? [];
-  const cluster = clusters.find((c) => c.Endpoint === endpoint || c.ReaderEndpoint === endpoint);
+  const identifier = /^([a-z][a-z0-9-]*)\.cluster-(?:ro-)?[a-z0-9]+\./i.exec(endpoint)?.[1];
+  const cluster =
+    clusters.find((c) => c.Endpoint === endpoint || c.ReaderEndpoint === endpoint) ??
+    (identifier ? clusters.find((c) => c.DBClusterIdentifier?.toLowerCase() === identifier.toLowerCase()) : undefined);
   return cluster?.DbClusterResourceId ? plane.clusters[cluster.DbClusterResourceId] : undefined;
 }
 

@@ -23,7 +23,7 @@
  * Run as a process by `npm start` (`tsx scripts/sandbox/gateway.ts <config.json>`), stopped by
  * `npm run sandbox:down` by its pid.
  */
-import { ApiGatewayV2Client, GetApisCommand, GetAuthorizersCommand, GetIntegrationsCommand, GetRoutesCommand, type Authorizer, type Integration, type Route } from "@aws-sdk/client-apigatewayv2";
+import { ApiGatewayV2Client, GetApisCommand, GetAuthorizerCommand, GetIntegrationsCommand, GetRoutesCommand, type GetAuthorizerCommandOutput, type Integration, type Route } from "@aws-sdk/client-apigatewayv2";
 import { GetFunctionConfigurationCommand, LambdaClient, type FunctionConfiguration } from "@aws-sdk/client-lambda";
 import { RDSClient } from "@aws-sdk/client-rds";
 import { execFileSync } from "node:child_process";
@@ -63,7 +63,7 @@ export interface GatewayOptions {
 interface DeployedApi {
   readonly apiId: string;
   readonly routes: Route[];
-  readonly authorizers: Map<string, Authorizer>;
+  readonly authorizers: Map<string, GetAuthorizerCommandOutput>;
   readonly integrations: Map<string, Integration>;
   readonly readAt: number;
 }
@@ -227,15 +227,14 @@ export class SandboxGateway {
     const api = (await apigw.send(new GetApisCommand({}))).Items?.find((item) => item.Name === environment.apiName);
     if (!api?.ApiId) throw new GatewayError(500, `no HTTP API named ${environment.apiName} is deployed`);
     const ApiId = api.ApiId;
-    const [routes, authorizers, integrations] = await Promise.all([
-      apigw.send(new GetRoutesCommand({ ApiId })),
-      apigw.send(new GetAuthorizersCommand({ ApiId })),
-      apigw.send(new GetIntegrationsCommand({ ApiId })),
-    ]);
+    const [routes, integrations] = await Promise.all([apigw.send(new GetRoutesCommand({ ApiId })), apigw.send(new GetIntegrationsCommand({ ApiId }))]);
+    // One GetAuthorizer per authorizer the routes use (the emulator has no GetAuthorizers).
+    const authorizerIds = [...new Set((routes.Items ?? []).map((route) => route.AuthorizerId).filter((id): id is string => Boolean(id)))];
+    const authorizers = await Promise.all(authorizerIds.map((AuthorizerId) => apigw.send(new GetAuthorizerCommand({ ApiId, AuthorizerId }))));
     const deployed: DeployedApi = {
       apiId: ApiId,
       routes: routes.Items ?? [],
-      authorizers: new Map((authorizers.Items ?? []).map((a) => [a.AuthorizerId as string, a])),
+      authorizers: new Map(authorizers.map((a) => [a.AuthorizerId as string, a])),
       integrations: new Map((integrations.Items ?? []).map((i) => [i.IntegrationId as string, i])),
       readAt: Date.now(),
     };

@@ -15,7 +15,7 @@ import { AdminSetUserPasswordCommand, CognitoIdentityProviderClient, ListUsersCo
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Command } from "commander";
 import { Client } from "pg";
@@ -78,7 +78,7 @@ async function main(): Promise<void> {
     return;
   }
 
-  const steps = new StepList(12);
+  const steps = new StepList(13);
   console.log("twinstack sandbox: emulated AWS and real PostgreSQL on loopback, no AWS account needed\n");
 
   // 1. Tools.
@@ -260,12 +260,29 @@ async function main(): Promise<void> {
     mapCluster(plane, restored.DbClusterResourceId, copy, stackId(staging));
     const stopped = await reconcileDataPlane(plane, rds);
     writeDataPlane(plane);
+    writeFileSync(join(SANDBOX_DIR, "refresh.jsonl"), result.stdout);
     const events = result.stdout.split("\n").filter((line) => line.startsWith("{")).map((line) => JSON.parse(line) as { half?: string; step: string; state: string; identifiers?: Record<string, string> });
     const objects = events.filter((e) => e.half === "objects" && e.step === "sync-objects" && e.state === "done").at(-1);
     note(`database: ${events.filter((e) => e.half === "database" && e.state === "done").map((e) => e.step).join(" → ")}; uploads: ${objects?.identifiers?.copied ?? "?"} copied; old staging's PostgreSQL stopped (${stopped.length})`);
   });
 
-  // 10. Staging now serves production's data, scrubbed.
+  // 10. Staging converges: its function's settings follow the restored cluster. The emulator
+  // renames a cluster's endpoint along with it (AWS keeps the name), so Terraform has settings to
+  // update; a refresh that converges by itself leaves nothing to apply here.
+  await steps.step("Converging staging with Terraform (what changed with the swap, if anything)", async (note) => {
+    const converge = await runners.staging.replan("converge.tfplan");
+    const changes = changesOf(converge.plan);
+    const refused = changes.filter((c) => c.actions.some((a) => a !== "update" && a !== "no-op"));
+    if (refused.length > 0) throw new Error(`converging staging would replace or destroy: ${refused.map((c) => `${c.address} (${c.actions.join("+")})`).join(", ")}`);
+    if (!converge.changed) {
+      note("nothing to change");
+      return;
+    }
+    await runners.staging.apply(join(runners.staging.dir, "converge.tfplan"));
+    note(`updated in place: ${changes.map((c) => `${c.address} (${c.attributes.join(", ")})`).join("; ")}`);
+  });
+
+  // 11. Staging now serves production's data, scrubbed.
   await steps.step("Staging's API serves production's data, scrubbed (before/after, masked)", async (note) => {
     const after = await sampleRows(plane, rds, stackId(staging), before.map((row) => row.id));
     console.log("\n    production (before)                               staging (after the refresh)");
@@ -294,12 +311,12 @@ async function main(): Promise<void> {
     note(`no production email address in staging's database (${seeded.people.length} checked in every text column)`);
   });
 
-  // 11. Smoke again.
+  // 12. Smoke again.
   await steps.step("Smoke-testing staging again (npm run smoke -- staging)", async (note) => {
     note(await smoke("staging", env));
   });
 
-  // 12. The plan.
+  // 13. The plan.
   await steps.step("Planning staging: no change but the allowlisted emulator quirks", async (note) => {
     const replan = await runners.staging.replan("after-refresh.tfplan");
     const changes = changesOf(replan.plan);
@@ -360,13 +377,16 @@ async function ensureGateway(sandbox: SandboxState, environments: EnvironmentCon
   };
   const configFile = join(SANDBOX_DIR, "gateway.json");
   writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
+  // Only what this process writes counts: the log is appended to across runs.
+  const offset = existsSync(GATEWAY_LOG) ? statSync(GATEWAY_LOG).size : 0;
   const log = openSync(GATEWAY_LOG, "a");
-  const child = spawn(TSX, [join(REPO_ROOT, "scripts", "sandbox", "gateway.ts"), configFile], { cwd: REPO_ROOT, detached: true, stdio: ["ignore", log, log], env: { ...process.env, ...sandboxEnv(sandbox) } });
+  // Node itself with tsx's loader (not the tsx wrapper, which runs a second process): the recorded pid is the server.
+  const child = spawn(process.execPath, ["--import", "tsx", join(REPO_ROOT, "scripts", "sandbox", "gateway.ts"), configFile], { cwd: REPO_ROOT, detached: true, stdio: ["ignore", log, log], env: { ...process.env, ...sandboxEnv(sandbox) } });
   closeSync(log);
   child.unref();
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const listening = readFileSync(GATEWAY_LOG, "utf8").split("\n").map((line) => /^\{"listening":(.*)\}$/.exec(line)?.[1]).filter(Boolean).at(-1);
+    const listening = readFileSync(GATEWAY_LOG).subarray(offset).toString("utf8").split("\n").map((line) => /^\{"listening":(.*)\}$/.exec(line)?.[1]).filter(Boolean).at(-1);
     if (listening) {
       const gateway = { pid: child.pid as number, ports: JSON.parse(listening) as Record<string, number>, logFile: GATEWAY_LOG };
       record.gateway = gateway;

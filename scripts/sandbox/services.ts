@@ -1,8 +1,7 @@
 /**
  * What `npm start` runs besides the emulator, recorded in .sandbox/services.json so that a
  * second `npm start` reuses it, `npm run sandbox:status` reports it and `npm run sandbox:down`
- * stops exactly it (by pid): the API gateway process, and the deployment facts (commit, deploy
- * time) every environment was synthesized with.
+ * stops exactly it (by pid): the API gateway process, and what the last run found out.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -18,8 +17,6 @@ export interface SandboxServices {
     readonly ports: Record<string, number>;
     readonly logFile: string;
   };
-  /** GIT_SHA and DEPLOYED_AT given to synthesis: kept, so a second `npm start` plans no change. */
-  deployment?: { readonly gitSha: string; readonly deployedAt: string };
   /** When the whole journey last finished (a second `npm start` then only checks and reports). */
   completedAt?: string;
   /** Per environment, facts from its Terraform outputs. */

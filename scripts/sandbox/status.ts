@@ -11,6 +11,7 @@ import { Command } from "commander";
 import { stackId } from "../../environments/naming";
 import { environmentInputs, resolveEnvironment } from "../../environments/registry";
 import { SandboxState, readSandboxState } from "../lib/aws-context";
+import { maskAccounts } from "../refresh/core";
 import { maskedUrl, readDataPlane, serverForCluster } from "./dataplane";
 import { assumeRoleCredentials } from "./emulator";
 import { readSandboxServices } from "./services";
@@ -61,13 +62,13 @@ export async function environmentStatus(name: string): Promise<EnvironmentStatus
 
 export function printSummary(sandbox: SandboxState, statuses: EnvironmentStatus[]): void {
   console.log("\n─── twinstack sandbox is up ───────────────────────────────────────────");
-  console.log(`emulated AWS   ${sandbox.endpoint} (pid ${sandbox.pid}), account …${sandbox.accountId.slice(-4)}, ${sandbox.region}`);
+  console.log(`emulated AWS   ${sandbox.endpoint} (pid ${sandbox.pid}), account ${maskAccounts(sandbox.accountId)}, ${sandbox.region}`);
   for (const s of statuses) {
     console.log(`\n${s.name}: version ${s.version ?? "?"}, commit ${s.gitSha?.slice(0, 12) ?? "?"}`);
     console.log(`  API           ${s.api.url ?? "(not served)"}`);
     console.log(`  database      ${s.database.url ?? "(none)"}`);
-    console.log(`  site bucket   ${(s.siteBucket ?? "?").replace(/\d{8}(\d{4})/, "…$1")}`);
-    console.log(`  uploads       ${(s.uploadsBucket ?? "?").replace(/\d{8}(\d{4})/, "…$1")}`);
+    console.log(`  site bucket   ${maskAccounts(s.siteBucket ?? "?")}`);
+    console.log(`  uploads       ${maskAccounts(s.uploadsBucket ?? "?")}`);
   }
   console.log(`
 next:
@@ -93,11 +94,11 @@ async function main(): Promise<void> {
   if (options.json) {
     const services = readSandboxServices();
     console.log(
-      JSON.stringify(
+      maskAccounts(JSON.stringify(
         { running: true, emulator: { endpoint: sandbox.endpoint, pid: sandbox.pid }, gateway: services?.gateway ?? null, completedAt: services?.completedAt ?? null, environments: Object.fromEntries(statuses.map((s) => [s.name, s])) },
         null,
         2,
-      ),
+      )),
     );
   } else {
     printSummary(sandbox, statuses);

@@ -104,7 +104,9 @@ async function main(): Promise<void> {
     if (!state) {
       rmSync(SANDBOX_OUTDIR, { recursive: true, force: true });
       const emulator = await startEmulator({ persistent: true, logFile: SANDBOX_LOG });
-      state = { endpoint: emulator.endpoint, pid: emulator.pid, startedAt: new Date().toISOString(), accountId: SANDBOX_ACCOUNT, region: SANDBOX_REGION };
+      // The commit and deploy time every synthesis against this sandbox uses (npm run plan included).
+      const deployment = { gitSha: gitSha(), deployedAt: new Date().toISOString().replace(/\.\d{3}Z$/, "Z") };
+      state = { endpoint: emulator.endpoint, pid: emulator.pid, startedAt: new Date().toISOString(), accountId: SANDBOX_ACCOUNT, region: SANDBOX_REGION, deployment };
       writeFileSync(SANDBOX_STATE_FILE, `${JSON.stringify(state, null, 2)}\n`);
     }
     const existing = readDataPlane();
@@ -124,11 +126,11 @@ async function main(): Promise<void> {
     return { sandbox: state, plane: dataPlane, freshServers: fresh };
   });
 
-  const deployment = services?.deployment ?? { gitSha: gitSha(), deployedAt: new Date().toISOString().replace(/\.\d{3}Z$/, "Z") };
-  const env: NodeJS.ProcessEnv = { ...process.env, ...sandboxEnv(sandbox), TWINSTACK_SINGLE_ACCOUNT: sandbox.accountId, GIT_SHA: deployment.gitSha, DEPLOYED_AT: deployment.deployedAt };
+  const deployment = sandbox.deployment ?? { gitSha: "unknown", deployedAt: "unknown" };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...sandboxEnv(sandbox), TWINSTACK_SINGLE_ACCOUNT: sandbox.accountId };
   delete env.AWS_PROFILE;
   delete env.AWS_SESSION_TOKEN;
-  const record: SandboxServices = { ...(services ?? {}), deployment, completedAt: undefined };
+  const record: SandboxServices = { ...(services ?? {}), completedAt: undefined };
   writeSandboxServices(record);
 
   // 3. Synthesis.

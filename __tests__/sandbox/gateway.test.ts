@@ -14,7 +14,7 @@ import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { CreateFunctionCommand, GetFunctionConfigurationCommand, LambdaClient, UpdateFunctionConfigurationCommand } from "@aws-sdk/client-lambda";
 import { CreateDBClusterCommand, RDSClient } from "@aws-sdk/client-rds";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "pg";
@@ -86,6 +86,7 @@ describeWithTools("the API served from the sandbox pieces (emulator + PostgreSQL
 
     // AND the function, deployed from the bundle's zip with the stack's settings
     const zip = join(work, "assets", "archive.zip");
+    mkdirSync(join(work, "assets"));
     execFileSync("python3", ["-m", "zipfile", "-c", zip, join(apiBundleDir(), "index.js")]);
     const iam = new IAMClient(config);
     const role = (await iam.send(new CreateRoleCommand({ RoleName: "gw-test-fn", AssumeRolePolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }] }) }))).Role?.Arn;

@@ -13,7 +13,8 @@ import { spawn } from "node:child_process";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "pg";
-import { SUPERUSER, freePort as freeLoopbackPort, initCluster, postgresUrl, startServer, temporaryClusterDir } from "../../scripts/db/embedded";
+import { SUPERUSER, initCluster, postgresUrl, startServer, temporaryClusterDir } from "../../scripts/db/embedded";
+import { freePort as freeLoopbackPort } from "../../scripts/sandbox/emulator";
 import { REPO_ROOT } from "../../scripts/lib/synth";
 
 /** The master user migrations run as (Aurora's default master user name here). */

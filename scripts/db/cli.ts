@@ -16,12 +16,13 @@
  * Exit codes: 0 done, 1 failed, 2 refused or bad usage.
  */
 import { DBCluster, DescribeDBClustersCommand, DisableHttpEndpointCommand, EnableHttpEndpointCommand, RDSClient } from "@aws-sdk/client-rds";
-import { Command, CommanderError, Option } from "commander";
+import { Command, Option } from "commander";
 import { Client } from "pg";
 import { ConfigError, type EnvironmentConfig } from "../../environments/config";
 import { stackId } from "../../environments/naming";
 import { environmentInputs, resolveEnvironment } from "../../environments/registry";
 import { connectAccount } from "../refresh/accounts";
+import { parseCommand, runAsScript } from "../lib/cli-main";
 import { maskAccounts, realClock } from "../refresh/core";
 import { masterUrl, readDataPlane, serverForCluster } from "../sandbox/dataplane";
 import { assumeRoleCredentials } from "../sandbox/emulator";
@@ -159,17 +160,7 @@ export async function main(argv: string[], out: (line: string) => void, err: (li
         err(`db:migrate: ${maskAccounts((error as Error).message)}`);
       }
     });
-  try {
-    await program.parseAsync(argv, { from: "user" });
-  } catch (error) {
-    if (error instanceof CommanderError) return error.code === "commander.helpDisplayed" || error.code === "commander.help" ? 0 : 2;
-    throw error;
-  }
-  return code;
+  return (await parseCommand(program, argv)) ?? code;
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2), (line) => process.stdout.write(`${line}\n`), (line) => process.stderr.write(`${line}\n`)).then((code) => {
-    process.exitCode = code;
-  });
-}
+if (require.main === module) runAsScript(main);

@@ -14,10 +14,10 @@
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { Client } from "pg";
+import { freePort } from "../sandbox/emulator";
 
 /** The superuser every embedded cluster is created with. */
 export const SUPERUSER = "postgres";
@@ -152,20 +152,6 @@ function ownDirectory(path: string): void {
   const { uid, gid } = runAs();
   if (uid !== undefined && gid !== undefined) chownSync(path, uid, gid);
   chmodSync(path, 0o700);
-}
-
-/** A port the OS says is free on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => (port ? resolve(port) : reject(new Error("could not read the free port"))));
-    });
-  });
 }
 
 export interface InitOptions {

@@ -16,10 +16,11 @@
  */
 import { GetFunctionConfigurationCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { GetParametersCommand, SSMClient } from "@aws-sdk/client-ssm";
-import { Command, CommanderError } from "commander";
+import { Command } from "commander";
 import { ConfigError } from "../../environments/config";
 import { stackId } from "../../environments/naming";
 import { environmentInputs, resolveEnvironment } from "../../environments/registry";
+import { parseCommand, runAsScript } from "../lib/cli-main";
 import { maskAccounts } from "../refresh/core";
 import { assumeRoleCredentials } from "../sandbox/emulator";
 import { readSandboxServices, sandboxForCommand } from "../sandbox/services";
@@ -169,17 +170,7 @@ export async function main(argv: string[], out: (line: string) => void, err: (li
         err(`smoke: ${maskAccounts((error as Error).message)}`);
       }
     });
-  try {
-    await program.parseAsync(argv, { from: "user" });
-  } catch (error) {
-    if (error instanceof CommanderError) return error.code === "commander.helpDisplayed" || error.code === "commander.help" ? 0 : 2;
-    throw error;
-  }
-  return code;
+  return (await parseCommand(program, argv)) ?? code;
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2), (line) => process.stdout.write(`${line}\n`), (line) => process.stderr.write(`${line}\n`)).then((code) => {
-    process.exitCode = code;
-  });
-}
+if (require.main === module) runAsScript(main);

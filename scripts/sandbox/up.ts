@@ -271,17 +271,19 @@ async function main(): Promise<void> {
   // 10. Staging converges: its function's settings follow the restored cluster. The emulator
   // renames a cluster's endpoint along with it (AWS keeps the name), so Terraform has settings to
   // update; a refresh that converges by itself leaves nothing to apply here.
-  await steps.step("Converging staging with Terraform (what changed with the swap, if anything)", async (note) => {
+  const converged = await steps.step("Converging staging with Terraform (what changed with the swap, if anything)", async (note) => {
     const converge = await runners.staging.replan("converge.tfplan");
     const changes = changesOf(converge.plan);
     const refused = changes.filter((c) => c.actions.some((a) => a !== "update" && a !== "no-op"));
     if (refused.length > 0) throw new Error(`converging staging would replace or destroy: ${refused.map((c) => `${c.address} (${c.actions.join("+")})`).join(", ")}`);
-    if (!converge.changed) {
-      note("nothing to change");
-      return;
+    const beyondQuirks = changes.filter((c) => c.attributes.some((attribute) => !isQuirk(c.type, attribute)));
+    if (beyondQuirks.length === 0) {
+      note(changes.length === 0 ? "nothing to change" : "nothing to change but the allowlisted emulator quirks");
+      return false;
     }
     await runners.staging.apply(join(runners.staging.dir, "converge.tfplan"));
-    note(`updated in place: ${changes.map((c) => `${c.address} (${c.attributes.join(", ")})`).join("; ")}`);
+    note(`updated in place: ${beyondQuirks.map((c) => `${c.address} (${c.attributes.filter((a) => !isQuirk(c.type, a)).join(", ")})`).join("; ")}`);
+    return true;
   });
 
   // 11. Staging now serves production's data, scrubbed.
@@ -320,6 +322,11 @@ async function main(): Promise<void> {
 
   // 13. The plan.
   await steps.step("Planning staging: no change but the allowlisted emulator quirks", async (note) => {
+    // Step 10's plan already showed nothing but quirks when it applied nothing: that was this plan.
+    if (!converged) {
+      note("the convergence plan above was this plan: only allowlisted emulator quirks, if anything");
+      return;
+    }
     const replan = await runners.staging.replan("after-refresh.tfplan");
     const changes = changesOf(replan.plan);
     const unexpected = changes.filter((c) => c.actions.some((a) => a !== "update") || c.attributes.some((attribute) => !isQuirk(c.type, attribute)));

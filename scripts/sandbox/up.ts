@@ -12,6 +12,7 @@
  * db:migrate` target it; a second `npm start` reuses it; `npm run sandbox:down` stops it all.
  */
 import { AdminSetUserPasswordCommand, CognitoIdentityProviderClient, ListUsersCommand } from "@aws-sdk/client-cognito-identity-provider";
+import { DescribeDBClustersCommand, RDSClient } from "@aws-sdk/client-rds";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -167,13 +168,11 @@ async function main(): Promise<void> {
 
   const credentials = await assumeRoleCredentials(sandbox.endpoint, staging.deployRoleArn as string);
   const clientOptions = { endpoint: sandbox.endpoint, region: sandbox.region, credentials };
-  const { RDSClient } = await import("@aws-sdk/client-rds");
   const rds = new RDSClient(clientOptions);
 
   // 6. Each cluster → its PostgreSQL; the schema and the API user (npm run db:migrate).
   await steps.step("Mapping each emulated cluster to its PostgreSQL; migrating (npm run db:migrate -- <env>)", async (note) => {
     for (const config of environments) {
-      const { DescribeDBClustersCommand } = await import("@aws-sdk/client-rds");
       const cluster = (await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: stackId(config) }))).DBClusters?.[0];
       if (!cluster?.DbClusterResourceId) throw new Error(`cluster ${stackId(config)} not found after deploy`);
       const mapped = plane.clusters[cluster.DbClusterResourceId];
@@ -256,7 +255,6 @@ async function main(): Promise<void> {
       throw new Error(`refresh failed (exit ${result.code}):\n${result.stdout.split("\n").slice(-15).join("\n")}\n${result.stderr}`);
     }
     // Staging's identifier now names the restored cluster: its resource id is the copy.
-    const { DescribeDBClustersCommand } = await import("@aws-sdk/client-rds");
     const restored = (await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: stackId(staging) }))).DBClusters?.[0];
     if (!restored?.DbClusterResourceId) throw new Error(`${stackId(staging)} not found after the refresh`);
     mapCluster(plane, restored.DbClusterResourceId, copy, stackId(staging));
@@ -430,7 +428,7 @@ interface PersonRow {
   cognito_sub: string | null;
 }
 
-async function withDatabase<T>(plane: DataPlane, rds: import("@aws-sdk/client-rds").RDSClient, cluster: string, work: (client: Client) => Promise<T>): Promise<T> {
+async function withDatabase<T>(plane: DataPlane, rds: RDSClient, cluster: string, work: (client: Client) => Promise<T>): Promise<T> {
   const found = await serverForCluster(plane, rds, cluster);
   if (!found) throw new Error(`cluster ${cluster} has no PostgreSQL in the sandbox`);
   const client = new Client({ connectionString: masterUrl(plane, found.server) });
@@ -442,7 +440,7 @@ async function withDatabase<T>(plane: DataPlane, rds: import("@aws-sdk/client-rd
   }
 }
 
-async function sampleRows(plane: DataPlane, rds: import("@aws-sdk/client-rds").RDSClient, cluster: string, ids: string[]): Promise<PersonRow[]> {
+async function sampleRows(plane: DataPlane, rds: RDSClient, cluster: string, ids: string[]): Promise<PersonRow[]> {
   return withDatabase(plane, rds, cluster, async (client) => (await client.query("SELECT id, email, full_name, phone, cognito_sub FROM app_users WHERE id = ANY($1::uuid[]) ORDER BY email", [ids])).rows);
 }
 
@@ -454,7 +452,7 @@ function describePerson(row: PersonRow): string {
 }
 
 /** Every text column of every table in the cluster's database, searched for the given addresses. */
-async function productionEmailsIn(plane: DataPlane, rds: import("@aws-sdk/client-rds").RDSClient, cluster: string, emails: string[]): Promise<Array<{ table: string; column: string; email: string }>> {
+async function productionEmailsIn(plane: DataPlane, rds: RDSClient, cluster: string, emails: string[]): Promise<Array<{ table: string; column: string; email: string }>> {
   return withDatabase(plane, rds, cluster, async (client) => {
     const columns = (
       await client.query("SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public' AND data_type IN ('text', 'character varying') ORDER BY table_name, column_name")

@@ -1,13 +1,20 @@
 /**
- * Unit tests of the sample API handler (functions/api): they call the handler directly with
- * API Gateway HTTP API payload 2.0 events, no AWS and no emulator. The handler is pure
- * JavaScript with no dependencies, so there is nothing to mock; routing, headers and the
- * version facts are all decided in-process. The deployed function is exercised end to end
- * by the emulator and smoke tests.
+ * Unit tests of the API handler's routing (functions/api): they call the handler directly with
+ * API Gateway HTTP API payload 2.0 events, no AWS and no emulator. Routes that need no database
+ * (/version, 404s) run with a database that must not be touched; the data paths are in
+ * api-data.test.ts against a real PostgreSQL. The deployed function is exercised end to end by
+ * the sandbox and smoke tests.
  */
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
-import { deploymentFromEnv, handler, requestPath, route, type Deployment, type HttpApiEvent } from "../../functions/api";
+import { deploymentFromEnv, handler, requestPath, route, type Deployment, type HttpApiEvent, type Services } from "../../functions/api";
+
+/** Services whose database must not be used: routes that need none prove it. */
+const noDatabase: Services = {
+  db: () => {
+    throw new Error("this route must not touch the database");
+  },
+};
 
 const DEPLOYMENT_ENV = ["APP_VERSION", "ENVIRONMENT", "GIT_SHA", "DEPLOYED_AT"] as const;
 
@@ -44,17 +51,16 @@ describe("functions/api handler", () => {
     }
   });
 
-  test("GET /health answers 200 {status: ok} as JSON with the version headers", async () => {
+  test("GET /health without database settings answers a JSON 500 with the version headers (a wrong setting fails the request)", async () => {
+    // GIVEN no DB_* settings in the function's environment
+    const spy = jest.spyOn(console, "error").mockImplementation(() => undefined);
     // WHEN the health endpoint is called
     const response = await handler(httpEvent("GET", "/health"));
-    // THEN it is healthy, JSON, and says which version and environment answered
-    expect(response.statusCode).toBe(200);
-    expect(JSON.parse(response.body)).toEqual({ status: "ok" });
-    expect(response.headers).toMatchObject({
-      "Content-Type": "application/json",
-      "X-App-Version": "1.2.3",
-      "X-Environment": "staging",
-    });
+    spy.mockRestore();
+    // THEN it fails as JSON, says which version answered, and names nothing internal
+    expect(response.statusCode).toBe(500);
+    expect(JSON.parse(response.body)).toEqual({ error: "InternalError", message: "Internal error" });
+    expect(response.headers).toMatchObject({ "Content-Type": "application/json", "X-App-Version": "1.2.3", "X-Environment": "staging" });
     expect(response.isBase64Encoded).toBe(false);
   });
 
@@ -84,11 +90,11 @@ describe("functions/api handler", () => {
     expect(body).toEqual({ version: "1.2.3", environment: "staging", gitSha: "unknown", deployedAt: "unknown" });
   });
 
-  test("with no environment at all every fact and header is unknown", () => {
+  test("with no environment at all every fact and header is unknown", async () => {
     // GIVEN an empty environment
     // WHEN the deployment is read and a request answered
     const deployment = deploymentFromEnv({});
-    const response = route(httpEvent("GET", "/health"), deployment);
+    const response = await route(httpEvent("GET", "/version"), deployment, noDatabase);
     // THEN nothing is undefined: headers must be strings for API Gateway
     expect(deployment).toEqual({ version: "unknown", environment: "unknown", gitSha: "unknown", deployedAt: "unknown" });
     expect(response.headers["X-App-Version"]).toBe("unknown");
@@ -102,6 +108,8 @@ describe("functions/api handler", () => {
     ["a sub-path", "GET", "/version/extra"],
     ["another method on /health", "POST", "/health"],
     ["another method on /version", "DELETE", "/version"],
+    ["another method on /me", "DELETE", "/me"],
+    ["GET on /projects", "GET", "/projects"],
   ])("%s answers 404 JSON with the version headers", async (_label, method, path) => {
     // WHEN a request matches no route
     const response = await handler(httpEvent(method, path));
@@ -117,19 +125,19 @@ describe("functions/api handler", () => {
 
   test("a named stage prefix in rawPath is ignored", async () => {
     // GIVEN a request through a stage called `live` (rawPath keeps the stage name)
-    const event = httpEvent("GET", "/live/health", "live");
+    const event = httpEvent("GET", "/live/version", "live");
     // WHEN it is answered
     const response = await handler(event);
-    // THEN it is routed as /health
-    expect(requestPath(event)).toBe("/health");
+    // THEN it is routed as /version
+    expect(requestPath(event)).toBe("/version");
     expect(requestPath(httpEvent("GET", "/live", "live"))).toBe("/");
     expect(requestPath(httpEvent("GET", "/lively/health", "live"))).toBe("/lively/health");
     expect(response.statusCode).toBe(200);
   });
 
   test("method case does not matter; an event without a method is a 404", async () => {
-    expect((await handler(httpEvent("get", "/health"))).statusCode).toBe(200);
-    expect((await handler({ rawPath: "/health" })).statusCode).toBe(404);
+    expect((await handler(httpEvent("get", "/version"))).statusCode).toBe(200);
+    expect((await handler({ rawPath: "/version" })).statusCode).toBe(404);
   });
 
   test("an error while answering becomes a JSON 500 without details", async () => {
@@ -147,14 +155,24 @@ describe("functions/api handler", () => {
     expect(response.headers["X-App-Version"]).toBe("1.2.3");
   });
 
-  test("route is pure: it answers from the deployment it is given", () => {
+  test.each([
+    ["GET", "/me"],
+    ["GET", "/me/projects"],
+    ["POST", "/projects"],
+  ])("%s %s without the authorizer's claims answers 401 before touching the database", async (method, path) => {
+    const response = await route(httpEvent(method, path), deploymentFromEnv(), noDatabase);
+    expect(response.statusCode).toBe(401);
+    expect(JSON.parse(response.body)).toMatchObject({ error: "Unauthorized" });
+  });
+
+  test("route answers from the deployment it is given", async () => {
     const deployment: Deployment = { version: "9.9.9", environment: "preview-pr-42", gitSha: "abc", deployedAt: "now" };
-    const response = route(httpEvent("GET", "/version"), deployment);
+    const response = await route(httpEvent("GET", "/version"), deployment, noDatabase);
     expect(JSON.parse(response.body)).toEqual(deployment);
     expect(response.headers["X-Environment"]).toBe("preview-pr-42");
   });
 
-  test("Node.js runs index.js as is (no build step) and it exports handler", () => {
+  test("Node.js runs index.js from the repository as is and it exports handler", () => {
     // WHEN plain node (no ts-jest transform) loads the file the Lambda runtime loads
     const out = execFileSync(process.execPath, ["-e", "const m = require(process.argv[1]); process.stdout.write(typeof m.handler)", join(__dirname, "../../functions/api/index.js")], {
       encoding: "utf8",
@@ -165,10 +183,9 @@ describe("functions/api handler", () => {
 });
 
 describe("behind CloudFront", () => {
-  test("GIVEN /api/health (CloudFront forwards /api/* as is) WHEN handled THEN it is the health endpoint", async () => {
-    const { handler } = require("../../functions/api");
-    const response = await handler({ rawPath: "/api/health", requestContext: { http: { method: "GET" }, stage: "$default" } });
+  test("GIVEN /api/version (CloudFront forwards /api/* as is) WHEN handled THEN it is the version endpoint", async () => {
+    const response = await route({ rawPath: "/api/version", requestContext: { http: { method: "GET" }, stage: "$default" } }, deploymentFromEnv({ ENVIRONMENT: "staging" }), noDatabase);
     expect(response.statusCode).toBe(200);
-    expect(JSON.parse(response.body)).toEqual({ status: "ok" });
+    expect(JSON.parse(response.body)).toMatchObject({ environment: "staging" });
   });
 });

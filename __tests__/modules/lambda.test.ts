@@ -111,7 +111,7 @@ describe("ApiFunction", () => {
     });
   });
 
-  test("packages functions/api as a zip asset whose hash tracks the code", () => {
+  test("packages functions/api (bundled) as a zip asset whose hash tracks the code", () => {
     const fn = only(resource, "aws_lambda_function");
     // THEN the code is an archive asset, relative to the stack directory, with a content hash
     expect(fn.filename).toMatch(/^assets\/[\w-]+\/[0-9A-F]+\/archive\.zip$/i);
@@ -131,11 +131,12 @@ describe("ApiFunction", () => {
           DB_NAME: "app",
           DB_USER: "app_api",
           SSM_PREFIX: "/twinstack/staging",
+          NODE_EXTRA_CA_CERTS: "/var/runtime/ca-cert.pem",
         },
       },
     });
     const variables = (only(resource, "aws_lambda_function").environment as { variables: Record<string, string> }).variables;
-    expect(Object.keys(variables).sort()).toEqual(["APP_VERSION", "DB_HOST", "DB_NAME", "DB_PORT", "DB_USER", "DEPLOYED_AT", "ENVIRONMENT", "GIT_SHA", "SSM_PREFIX"]);
+    expect(Object.keys(variables).sort()).toEqual(["APP_VERSION", "DB_HOST", "DB_NAME", "DB_PORT", "DB_USER", "DEPLOYED_AT", "ENVIRONMENT", "GIT_SHA", "NODE_EXTRA_CA_CERTS", "SSM_PREFIX"]);
   });
 
   test("writes to /aws/lambda/<function> with the given retention, created before the function", () => {
@@ -391,8 +392,8 @@ describeWithTools("ApiFunction under real terraform validate", ["terraform", "pr
       expect(extract.code).toBe(0);
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const packaged = require(join(unzipped, "index.js")) as typeof import("../../functions/api");
-      const health = await packaged.handler({ rawPath: "/health", requestContext: { http: { method: "GET" } } });
-      expect(health.statusCode).toBe(200);
+      const version = await packaged.handler({ rawPath: "/version", requestContext: { http: { method: "GET" } } });
+      expect(version.statusCode).toBe(200);
 
       // WHEN terraform initialises offline and validates it
       const { cliConfigFile } = writeOfflineCliConfig();

@@ -1,8 +1,8 @@
 /**
- * Declarations of index.js: the contract of the sample API handler. index.js stays plain
- * JavaScript (Node.js 20 runs it with no build step) and is held to these declarations by
- * `// @ts-check` + JSDoc: `npx tsc -p functions/api`. TypeScript callers (the unit tests)
- * import them from here.
+ * Declarations of index.js and db.js: the contract of the API handler. The code stays plain
+ * CommonJS JavaScript held to these declarations by `// @ts-check` + JSDoc
+ * (`npx tsc -p functions/api`); TypeScript callers (the unit tests, the sandbox) import them
+ * from here.
  *
  * Event and response are API Gateway HTTP API payload format 2.0:
  * https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
@@ -16,10 +16,14 @@ export interface HttpApiEvent {
   /** Path as received; includes the stage name when the stage is not `$default`. */
   readonly rawPath?: string;
   readonly headers?: Readonly<Record<string, string | undefined>>;
+  readonly body?: string | null;
+  readonly isBase64Encoded?: boolean;
   readonly requestContext?: {
     readonly stage?: string;
     readonly requestId?: string;
     readonly http?: { readonly method?: string; readonly path?: string };
+    /** Set by a JWT authorizer: the verified token's claims (values as strings) and scopes. */
+    readonly authorizer?: { readonly jwt?: { readonly claims?: Readonly<Record<string, unknown>>; readonly scopes?: readonly string[] | null } };
   };
 }
 
@@ -43,11 +47,21 @@ export interface Deployment {
   readonly deployedAt: string;
 }
 
+import type { Queryable } from "./db";
+
+export type { DatabaseSettings, Profile, Project, Queryable } from "./db";
+
+/** What a request may use besides the event: the database, opened on first use. */
+export interface Services {
+  db(): Queryable;
+}
+
 /** The Lambda entry point (`index.handler`). */
 export declare function handler(event: HttpApiEvent): Promise<HttpApiResult>;
 /** Reads the deployment facts from environment variables; missing or empty ones are `unknown`. */
 export declare function deploymentFromEnv(env?: Readonly<Record<string, string | undefined>>): Deployment;
-/** Answers one request for a given deployment (pure: no environment access). */
-export declare function route(event: HttpApiEvent, deployment: Deployment): HttpApiResult;
+/** Answers one request for a given deployment with the given services (no environment access). */
+export declare function route(event: HttpApiEvent, deployment: Deployment, services: Services): Promise<HttpApiResult>;
 /** The request path without a non-default stage prefix (`/staging/health` → `/health`). */
 export declare function requestPath(event: HttpApiEvent): string;
+

@@ -1,6 +1,6 @@
 /**
  * The API function: a Node.js 22 (arm64) Lambda in the private subnets, packaged from a folder
- * with no build step, traced by X-Ray, logging to its own retained log group, with a security
+ * (by default functions/api bundled with its dependencies at synth, functions/api/bundle.ts), traced by X-Ray, logging to its own retained log group, with a security
  * group and an execution role that allow exactly what it needs and nothing else.
  */
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
@@ -13,10 +13,13 @@ import { AssetType, TerraformAsset, Token } from "cdktf";
 import { Construct } from "constructs";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { apiBundleDir } from "../../functions/api/bundle";
 import { policyJson, serviceTrustPolicy, type PolicyStatement } from "../iam/policy";
 
-/** The repository's sample API (functions/api), the default code of the function. */
-export const DEFAULT_API_CODE_PATH = resolve(__dirname, "..", "..", "functions", "api");
+/** The repository's API (functions/api) bundled with its dependencies: the default code of the function. */
+export function defaultApiCodePath(): string {
+  return apiBundleDir();
+}
 /** The repository's VERSION file, the default `APP_VERSION`. */
 export const VERSION_FILE = resolve(__dirname, "..", "..", "VERSION");
 
@@ -27,6 +30,8 @@ export const VERSION_FILE = resolve(__dirname, "..", "..", "VERSION");
  */
 export const RUNTIME = "nodejs22.x";
 export const ARCHITECTURE = "arm64";
+/** The CA bundle of the Lambda Node.js runtimes, which includes the Amazon RDS certificate authorities. */
+export const LAMBDA_CA_BUNDLE = "/var/runtime/ca-cert.pem";
 
 /** The database the function connects to, with IAM authentication. */
 export interface ApiFunctionDatabase {
@@ -104,7 +109,7 @@ export interface ApiFunctionProps {
   readonly memoryMb?: number;
   /** Timeout, seconds (1–900; API Gateway gives up after 30). Default 10. */
   readonly timeoutSeconds?: number;
-  /** Folder packaged as the function's code (zipped at synth). Default: the repository's `functions/api`. */
+  /** Folder packaged as the function's code (zipped at synth). Default: the repository's `functions/api`, bundled (`defaultApiCodePath()`). */
   readonly codePath?: string;
   /** Handler, `<file>.<export>`. Default `index.handler`. */
   readonly handler?: string;
@@ -195,7 +200,7 @@ export class ApiFunction extends Construct {
     });
 
     this.asset = new TerraformAsset(this, "code", {
-      path: props.codePath ?? DEFAULT_API_CODE_PATH,
+      path: props.codePath ?? defaultApiCodePath(),
       type: AssetType.ARCHIVE,
     });
 
@@ -226,6 +231,9 @@ export class ApiFunction extends Construct {
           DB_NAME: database.name,
           DB_USER: database.user,
           SSM_PREFIX: props.ssmPrefix,
+          // Node.js ≥ 20 runtimes load Amazon's CA bundle (RDS included) only when asked: the
+          // database connection verifies the server's certificate against it.
+          NODE_EXTRA_CA_CERTS: LAMBDA_CA_BUNDLE,
         },
       },
       // The log group exists (with its retention) before Lambda could create it without one;

@@ -18,6 +18,8 @@ export interface SandboxState {
   readonly accountId: string;
   /** Region used by the sandbox. */
   readonly region: string;
+  /** GIT_SHA and DEPLOYED_AT the sandbox synthesized with: plans against it use the same, so they show no change. */
+  readonly deployment?: { readonly gitSha: string; readonly deployedAt: string };
 }
 
 export type AwsContext =
@@ -39,9 +41,10 @@ export function readSandboxState(file = SANDBOX_STATE_FILE): SandboxState | unde
   return processAlive(state.pid) ? state : undefined;
 }
 
-/** Environment variables that point AWS SDKs, the provider and the backend at the sandbox. */
-export function sandboxEnv(sandbox: Pick<SandboxState, "endpoint" | "region">): NodeJS.ProcessEnv {
+/** Environment variables that point AWS SDKs, the provider and the backend at the sandbox (and synthesis at its deployment facts). */
+export function sandboxEnv(sandbox: Pick<SandboxState, "endpoint" | "region" | "deployment">): NodeJS.ProcessEnv {
   return {
+    ...(sandbox.deployment ? { GIT_SHA: sandbox.deployment.gitSha, DEPLOYED_AT: sandbox.deployment.deployedAt } : {}),
     AWS_ENDPOINT_URL: sandbox.endpoint,
     // The emulator accepts any credentials; these are not secrets.
     AWS_ACCESS_KEY_ID: "testing",

@@ -43,6 +43,7 @@ function clusterView(c: DBCluster): ObservedCluster {
     endpoint: c.Endpoint,
     secretArn: c.MasterUserSecret?.SecretArn,
     httpEndpointEnabled: c.HttpEndpointEnabled,
+    deletionProtection: c.DeletionProtection,
   };
 }
 
@@ -166,7 +167,8 @@ export class RdsDrillAdapter implements DrillAws {
     const from = plan.restoreFrom;
     if (from.kind === "recovery-point") {
       await this.call("rds:RestoreDBClusterFromSnapshot", () =>
-        this.rds.send(new RestoreDBClusterFromSnapshotCommand({ ...common, SnapshotIdentifier: from.arn, Engine: "aurora-postgresql", EngineVersion: plan.engineVersion })),
+        // By name: the snapshot is in this account and region (an ARN is needed only for a shared one).
+        this.rds.send(new RestoreDBClusterFromSnapshotCommand({ ...common, SnapshotIdentifier: from.id, Engine: "aurora-postgresql", EngineVersion: plan.engineVersion })),
       );
     } else {
       await this.call("rds:RestoreDBClusterToPointInTime", () =>
@@ -256,6 +258,11 @@ export class RdsDrillAdapter implements DrillAws {
     assertScratchIdentifier(config, id, "delete");
     const cluster = await this.cluster(id);
     if (!cluster) return;
+    if (cluster.deletionProtection) {
+      // The restore asks for none; a scratch cluster restored otherwise (by hand, or an emulator
+      // that keeps the snapshot's setting) must still go.
+      await this.call("rds:ModifyDBCluster", () => this.rds.send(new ModifyDBClusterCommand({ DBClusterIdentifier: id, DeletionProtection: false, ApplyImmediately: true })));
+    }
     for (const instance of cluster.members) {
       assertScratchIdentifier(config, instance, "delete");
       await this.call("rds:DeleteDBInstance", () => this.rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: instance, SkipFinalSnapshot: true }))).catch((error) => {

@@ -95,7 +95,7 @@ export async function runDrill(config: EnvironmentConfig, source: DrillSource, d
     const runner = await deps.connect(scratch, plan);
     try {
       await firstAnswer(runner, clock, deps.firstQueryRetryMs ?? 5_000, deps.firstQueryTimeoutMs ?? 15 * 60_000);
-      rtoSeconds = Math.round((clock.now() - restoreStarted) / 1000);
+      rtoSeconds = Math.round((clock.now() - restoreStarted) / 100) / 10;
       emit("answering", "done", `rto_seconds=${rtoSeconds}`);
       verification = await verifyRestoredDatabase(runner, deps.expectedMigration);
     } finally {

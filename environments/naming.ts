@@ -53,3 +53,11 @@ export const REFRESH_TAGS = {
 export function refreshLockKey(config: Pick<EnvironmentConfig, "project" | "name">): string {
   return `${config.project}-refresh/${config.name}`;
 }
+
+/** `twinstack-production-drill`: the subnet group and security group of restore drills, and the prefix of their scratch clusters. */
+export function drillResourcesName(config: Pick<EnvironmentConfig, "project" | "name">): string {
+  return `${stackId(config)}-drill`;
+}
+
+/** SSM settings (under `/<project>/<env>/`) that name the drill's subnet group and security group for `npm run dr`. */
+export const DRILL_SETTINGS = { subnetGroup: "drill/subnet-group", securityGroupId: "drill/security-group-id" } as const;

@@ -137,6 +137,7 @@ export function previewConfig(pullRequest: number, base: EnvironmentConfigInput 
       ...base,
       name,
       protected: false,
+      profile: "hobby",
       snapshotShareAccountIds: [],
       network: { ...base.network, interfaceEndpoints: [], flowLogRetentionDays: 3 },
       database: {
@@ -154,6 +155,10 @@ export function previewConfig(pullRequest: number, base: EnvironmentConfigInput 
       auth: { ...base.auth, deletionProtection: false, existingUserPoolId: undefined },
       users: [],
       alerts: { ...base.alerts, emails: [] },
+      alarmTiers: {},
+      backup: { enabled: false },
+      // Counted by its own Environment tag; the account's anomaly monitor belongs to staging.
+      budget: { ...base.budget, scope: "tag", anomalyMonitor: false },
       tags: { ...base.tags, PullRequest: String(pullRequest) },
     },
     `environments/${name}`,

@@ -5,6 +5,9 @@
  * the deploy roles through the emulator's STS): bootstrap the account's state bucket and lock
  * table → synth → init with the S3 backend in the emulator → plan → assertions on planned
  * values → apply → a second plan that must be empty but for listed emulator quirks → destroy.
+ * Resource types moto 5.2.1 lacks (EMULATOR_MISSING_TYPES in environments/aws-target.ts: backup
+ * selections, budgets, cost anomaly monitors) are left out of the emulator's stacks; terraform
+ * validate (terraform-validate.test.ts) and the unit tests cover them.
  */
 import { CognitoIdentityProviderClient, UpdateUserPoolCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { ModifyDBClusterCommand, RDSClient } from "@aws-sdk/client-rds";
@@ -122,8 +125,14 @@ describeWithTools("every environment applies into the emulator and converges", [
         aws_lambda_function: 1,
         aws_apigatewayv2_api: 1,
         aws_cognito_user_pool: 1,
-        aws_sns_topic: 1,
+        // P0 (paging) and P1 (degraded) alarm tiers; a dashboard per environment
+        aws_sns_topic: 2,
+        aws_cloudwatch_dashboard: 1,
       });
+      // Backups (protected environments): vaults (here and in the copy region), locks and the plan apply;
+      // the backup selection, the budget and the anomaly monitor are left out (moto lacks them: environments/aws-target.ts)
+      if (config.backup.enabled) expect(counts).toMatchObject({ aws_backup_vault: 2, aws_backup_vault_lock_configuration: 2, aws_backup_plan: 1 });
+      for (const missing of ["aws_backup_selection", "aws_budgets_budget", "aws_ce_anomaly_monitor"]) expect(counts[missing]).toBeUndefined();
       const resources = plan.planned_values?.root_module?.resources ?? [];
       const cluster = resources.find((resource) => resource.type === "aws_rds_cluster")?.values as Record<string, unknown>;
       const scaling: Record<string, unknown> = { min_capacity: config.database.minCapacity, max_capacity: config.database.maxCapacity };

@@ -1,10 +1,13 @@
 /**
- * Unit tests of modules/monitoring (synthesis only, no AWS): the encrypted alerts topic, who may
- * publish to it and use its key, the subscriptions, and every alarm's metric, threshold and
- * actions in the Terraform JSON. The last suite runs real `terraform validate` with the real AWS
+ * Unit tests of modules/monitoring (synthesis only, no AWS): the encrypted P0 and P1 topics, who
+ * may publish to them and use their key, the subscriptions per tier, every alarm's metric,
+ * threshold, tier and actions, the database-connectivity alarm and the dashboard, in the
+ * Terraform JSON. The last suite runs real `terraform validate` with the real AWS
  * provider (offline mirror), because only the provider's schema can say whether a metric-math
  * alarm block is valid.
  */
+import { CloudwatchDashboard } from "@cdktf/provider-aws/lib/cloudwatch-dashboard";
+import { CloudwatchLogMetricFilter } from "@cdktf/provider-aws/lib/cloudwatch-log-metric-filter";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
@@ -17,7 +20,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EncryptionKey } from "../../modules/kms";
-import { Monitoring, MonitoringProps } from "../../modules/monitoring";
+import { DEFAULT_CONNECTIVITY_PATTERN, Monitoring, MonitoringProps } from "../../modules/monitoring";
 import { describeWithTools } from "../helpers/requirements";
 import { expectValidTerraform } from "../helpers/validate";
 
@@ -60,15 +63,14 @@ function alarmNamed(json: Synthesized, name: string): Record<string, any> {
 const TOPIC_ARN = /^\$\{aws_sns_topic\.[\w-]+\.arn\}$/;
 
 describe("Monitoring (unit: synthesized Terraform JSON)", () => {
-  test("the alerts topic is encrypted with its own key, which CloudWatch (our alarms only) may use", () => {
+  test("the P0 and P1 topics are encrypted with the module's own key, which CloudWatch (our alarms only) may use", () => {
     // GIVEN no key ARN
     // WHEN synthesized
     const { synth: out, json } = synth();
-    // THEN the topic uses the created key
-    expect(out).toHaveResourceWithProperties(SnsTopic, {
-      name: "twinstack-test-alerts",
-      kms_master_key_id: expect.stringMatching(/^\$\{aws_kms_key\.[\w-]+\.arn\}$/),
-    });
+    // THEN both topics use the created key
+    for (const name of ["twinstack-test-p0", "twinstack-test-p1"]) {
+      expect(out).toHaveResourceWithProperties(SnsTopic, { name, kms_master_key_id: expect.stringMatching(/^\$\{aws_kms_key\.[\w-]+\.arn\}$/) });
+    }
     // AND the key policy lets cloudwatch.amazonaws.com decrypt and generate data keys, for our alarms only
     const key = Object.values(json.resource.aws_kms_key)[0];
     const statements = JSON.parse(key.policy).Statement as Array<Record<string, any>>;
@@ -103,43 +105,53 @@ describe("Monitoring (unit: synthesized Terraform JSON)", () => {
     expect(policy.Statement.map((statement: { Sid: string }) => statement.Sid)).toContain("CloudWatchAlarmsPublishToEncryptedTopic");
   });
 
-  test("only CloudWatch alarms of this account may publish to the topic", () => {
+  test("only CloudWatch alarms of this account may publish to P0; P1 also takes this account's budget and anomaly alerts", () => {
     // GIVEN / WHEN the default module
     const { json } = synth();
-    // THEN the topic policy has a single statement: cloudwatch.amazonaws.com, sns:Publish, our account and alarms
-    const policy = JSON.parse(Object.values(json.resource.aws_sns_topic_policy)[0].policy);
-    expect(policy.Statement).toHaveLength(1);
-    expect(policy.Statement[0]).toMatchObject({
+    const policies = Object.values(json.resource.aws_sns_topic_policy).map((p) => JSON.parse(p.policy).Statement as Array<Record<string, any>>);
+    const [p0, p1] = [policies.find((s) => s.length === 1), policies.find((s) => s.length === 2)];
+    // THEN P0's policy has a single statement: cloudwatch.amazonaws.com, sns:Publish, our account and alarms
+    const cloudwatch = {
       Effect: "Allow",
       Principal: { Service: "cloudwatch.amazonaws.com" },
       Action: "sns:Publish",
       Resource: expect.stringMatching(TOPIC_ARN),
       Condition: { StringEquals: { "aws:SourceAccount": "111111111111" } },
+    };
+    expect(p0?.[0]).toMatchObject(cloudwatch);
+    // AND P1's adds AWS Budgets and Cost Anomaly Detection, for this account only
+    expect(p1?.[0]).toMatchObject(cloudwatch);
+    expect(p1?.[1]).toMatchObject({
+      Principal: { Service: ["budgets.amazonaws.com", "costalerts.amazonaws.com"] },
+      Action: "sns:Publish",
+      Condition: { StringEquals: { "aws:SourceAccount": "111111111111" } },
     });
   });
 
-  test("each email in the props is subscribed", () => {
-    // GIVEN two emails
+  test("alertEmails get both tiers; tier recipients only theirs", () => {
+    // GIVEN two emails for both tiers, a pager endpoint for P0 and a team address for P1
     // WHEN synthesized
-    const { synth: out, json } = synth();
-    // THEN two email subscriptions to the topic
-    for (const email of ["ops@example.com", "oncall@example.com"]) {
-      expect(out).toHaveResourceWithProperties(SnsTopicSubscription, { protocol: "email", endpoint: email, topic_arn: expect.stringMatching(TOPIC_ARN) });
-    }
-    expect(Object.keys(json.resource[SnsTopicSubscription.tfResourceType])).toHaveLength(2);
+    const { json } = synth({ tiers: { p0: { httpsEndpoints: ["https://pager.example.com/sns"] }, p1: { emails: ["team@example.com"] } } });
+    const subscriptions = Object.values(json.resource[SnsTopicSubscription.tfResourceType]);
+    const to = (tier: string) => subscriptions.filter((s) => String(s.topic_arn).includes(`topic-${tier}`)).map((s) => `${s.protocol}:${s.endpoint}`).sort();
+    // THEN P0: both emails and the pager; P1: both emails and the team
+    expect(to("p0")).toEqual(["email:oncall@example.com", "email:ops@example.com", "https:https://pager.example.com/sns"]);
+    expect(to("p1")).toEqual(["email:oncall@example.com", "email:ops@example.com", "email:team@example.com"]);
     // AND none without emails
     expect(synth({ alertEmails: [] }).json.resource[SnsTopicSubscription.tfResourceType]).toBeUndefined();
   });
 
-  test("every alarm notifies the topic on ALARM and OK, treats missing data as fine and says what to do", () => {
+  test("every alarm notifies its tier's topic on ALARM and OK, treats missing data as fine and says what to do", () => {
     // GIVEN all three sections
     // WHEN synthesized
     const { json, monitoring } = synth();
-    // THEN six alarms, each wired to the topic
+    // THEN six alarms, each wired to its tier: the 5xx rate pages (P0), the rest are P1
     expect(alarms(json)).toHaveLength(6);
     for (const alarm of alarms(json)) {
+      const tier = alarm.alarm_name === "twinstack-test-api-5xx-rate" ? "p0" : "p1";
+      expect(alarm.alarm_actions).toEqual([expect.stringMatching(new RegExp(`topic-${tier}`))]);
+      expect(alarm.ok_actions).toEqual(alarm.alarm_actions);
       expect(alarm.alarm_actions).toEqual([expect.stringMatching(TOPIC_ARN)]);
-      expect(alarm.ok_actions).toEqual([expect.stringMatching(TOPIC_ARN)]);
       expect(alarm.treat_missing_data).toBe("notBreaching");
       expect(alarm.alarm_description.length).toBeGreaterThan(60);
       expect(alarm.alarm_name).toMatch(/^twinstack-test-/);
@@ -153,7 +165,7 @@ describe("Monitoring (unit: synthesized Terraform JSON)", () => {
       databaseCapacity: "twinstack-test-database-capacity",
       databaseCpu: "twinstack-test-database-cpu",
     });
-    expect(monitoring.topicArn).toMatch(/^\$\{TfToken\[/);
+    expect(monitoring.topicArns.p0).toMatch(/^\$\{TfToken\[/);
   });
 
   test("API 5xx rate: metric math of 5xx / Count for the API, threshold and minimum requests from props", () => {
@@ -247,6 +259,46 @@ describe("Monitoring (unit: synthesized Terraform JSON)", () => {
   });
 });
 
+describe("Monitoring: database connectivity (P0) and the dashboard (unit: synthesized Terraform JSON)", () => {
+  test("GIVEN the API function's log group WHEN synthesized THEN failed connections become a metric whose alarm pages (P0) after two bad periods", () => {
+    const { synth: out, json, monitoring } = synth({ databaseConnectivity: { logGroupName: "/aws/lambda/twinstack-test-api" } });
+    expect(out).toHaveResourceWithProperties(CloudwatchLogMetricFilter, {
+      log_group_name: "/aws/lambda/twinstack-test-api",
+      pattern: DEFAULT_CONNECTIVITY_PATTERN,
+      metric_transformation: { name: "DatabaseConnectionFailures", namespace: "Twinstack/twinstack-test", value: "1", unit: "Count" },
+    });
+    const alarm = alarmNamed(json, "twinstack-test-database-connectivity");
+    expect(alarm).toMatchObject({ namespace: "Twinstack/twinstack-test", metric_name: "DatabaseConnectionFailures", threshold: 0, datapoints_to_alarm: 2, evaluation_periods: 3, treat_missing_data: "notBreaching" });
+    expect(alarm.alarm_actions).toEqual([expect.stringMatching(/topic-p0/)]);
+    expect(monitoring.alarmNames.databaseConnectivity).toBe("twinstack-test-database-connectivity");
+    // AND the pattern catches what node-postgres reports when the cluster is unreachable or refuses the login
+    for (const message of ["connect ECONNREFUSED 10.0.0.1:5432", "Connection terminated unexpectedly", 'PAM authentication failed for user "app_api"', "the database system is starting up"]) {
+      const terms = DEFAULT_CONNECTIVITY_PATTERN.match(/\?("[^"]+"|\S+)/g)?.map((term) => term.slice(1).replace(/"/g, "")) ?? [];
+      expect(terms.some((term) => message.includes(term))).toBe(true);
+    }
+  });
+
+  test("GIVEN every section WHEN synthesized THEN one dashboard shows the alarms, API, function, Aurora and CloudFront, within the free tier's 50 metrics", () => {
+    const { synth: out, json, monitoring } = synth({ databaseConnectivity: { logGroupName: "/aws/lambda/x" }, distributionId: "E2EXAMPLE" });
+    expect(out).toHaveResourceWithProperties(CloudwatchDashboard, { dashboard_name: "twinstack-test" });
+    expect(monitoring.dashboardName).toBe("twinstack-test");
+    const body = JSON.parse(Object.values(json.resource[CloudwatchDashboard.tfResourceType])[0].dashboard_body);
+    const titles = body.widgets.map((w: { properties: { title: string } }) => w.properties.title);
+    expect(titles).toEqual(
+      expect.arrayContaining(["API requests", "API errors", "API latency (ms)", "Function errors and throttles", "Function duration (ms)", "Aurora capacity (ACU)", "Aurora connections", "Aurora CPU (%)", "CloudFront requests", "CloudFront error rate (%)"]),
+    );
+    const metrics = body.widgets.flatMap((w: { properties: { metrics?: unknown[] } }) => w.properties.metrics ?? []);
+    expect(metrics.length).toBeLessThanOrEqual(50);
+    // AND CloudFront's widgets read us-east-1, where its metrics are
+    expect(body.widgets.filter((w: { properties: { title: string } }) => w.properties.title.startsWith("CloudFront")).map((w: { properties: { region: string } }) => w.properties.region)).toEqual(["us-east-1", "us-east-1"]);
+    // AND the alarm widget lists all seven alarms
+    expect(body.widgets[0]).toMatchObject({ type: "alarm" });
+    expect(body.widgets[0].properties.alarms).toHaveLength(7);
+    // AND no dashboard when asked for none
+    expect(synth({ dashboard: false }).json.resource[CloudwatchDashboard.tfResourceType]).toBeUndefined();
+  });
+});
+
 describeWithTools("Monitoring (real terraform validate, AWS provider 5.100.0 from the offline mirror)", ["terraform", "provider-mirror"], () => {
   let outdir: string;
   beforeAll(() => {
@@ -259,8 +311,8 @@ describeWithTools("Monitoring (real terraform validate, AWS provider 5.100.0 fro
     const app = new App({ outdir, stackTraces: false });
     const stack = new TerraformStack(app, "monitoring");
     new AwsProvider(stack, "aws", { region: "eu-west-1" });
-    const monitoring = build(stack);
-    new TerraformOutput(stack, "topic_arn", { value: monitoring.topicArn });
+    const monitoring = build(stack, { databaseConnectivity: { logGroupName: "/aws/lambda/twinstack-test-api" }, distributionId: "E2EXAMPLE", tiers: { p0: { httpsEndpoints: ["https://pager.example.com/sns"] } } });
+    new TerraformOutput(stack, "topic_arn", { value: monitoring.topicArns.p1 });
     app.synth();
     const dir = join(outdir, "stacks", "monitoring");
     await expectValidTerraform(dir);

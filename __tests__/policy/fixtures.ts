@@ -337,6 +337,32 @@ export function platformStack(): Doc {
   };
 }
 
+/** A protected environment's backups and budget: a locked, encrypted vault, the cluster in a plan, a budget alerting a topic. */
+export function resilienceStack(): Doc {
+  return {
+    resource: {
+      aws_kms_key: { key: { enable_key_rotation: true } },
+      aws_rds_cluster: { cluster: { cluster_identifier: "twinstack-fixture", storage_encrypted: true, kms_key_id: "${aws_kms_key.key.arn}" } },
+      aws_backup_vault: { vault: { name: "twinstack-fixture", kms_key_arn: "${aws_kms_key.key.arn}" } },
+      aws_backup_vault_lock_configuration: { lock: { backup_vault_name: "${aws_backup_vault.vault.name}", min_retention_days: 7, max_retention_days: 365 } },
+      aws_backup_plan: { plan: { name: "twinstack-fixture-database", rule: [{ rule_name: "snapshots", target_vault_name: "${aws_backup_vault.vault.name}", schedule: "cron(0 5 * * ? *)" }] } },
+      aws_backup_selection: { selection: { name: "twinstack-fixture-database", plan_id: "${aws_backup_plan.plan.id}", iam_role_arn: "${aws_iam_role.backup.arn}", resources: ["${aws_rds_cluster.cluster.arn}"] } },
+      aws_sns_topic: { p1: { name: "twinstack-fixture-p1", kms_master_key_id: "${aws_kms_key.key.arn}" } },
+      aws_budgets_budget: {
+        budget: {
+          name: "twinstack-fixture",
+          budget_type: "COST",
+          limit_amount: "100.00",
+          limit_unit: "USD",
+          time_unit: "MONTHLY",
+          notification: [{ notification_type: "ACTUAL", comparison_operator: "GREATER_THAN", threshold: 80, threshold_type: "PERCENTAGE", subscriber_sns_topic_arns: ["${aws_sns_topic.p1.arn}"] }],
+        },
+      },
+    },
+    provider: { aws: [{ region: "us-east-1", allowed_account_ids: [ACCOUNT], default_tags: [{ tags: { Project: "twinstack", Environment: "fixture" } }] }] },
+  };
+}
+
 export function clone(doc: Doc): Doc {
   return JSON.parse(JSON.stringify(doc)) as Doc;
 }

@@ -6,14 +6,14 @@
 import { EnvironmentFacts, evaluate } from "../../scripts/policy/engine";
 import { StackModel } from "../../scripts/policy/model";
 import { ALL_RULES } from "../../scripts/policy/rules";
-import { Doc, clone, cloudfrontStack, cognitoStack, computeStack, databaseStack, networkStack, platformStack, policyOf, s3Stack, setPolicy } from "./fixtures";
+import { Doc, clone, cloudfrontStack, cognitoStack, computeStack, databaseStack, networkStack, platformStack, policyOf, resilienceStack, s3Stack, setPolicy } from "./fixtures";
 
 const PROTECTED: EnvironmentFacts = { name: "production", protected: true, bucketsRequireCustomerKey: true };
 const UNPROTECTED: EnvironmentFacts = { name: "staging", protected: false, bucketsRequireCustomerKey: true };
 
 interface Case {
   rule: string;
-  expect: "pass" | "fail";
+  expect: "pass" | "fail" | "not-applicable";
   base: () => Doc;
   edit?: (doc: Doc) => void;
   env?: EnvironmentFacts;
@@ -41,6 +41,8 @@ const areas: Record<string, () => Doc> = {
   SNS: platformStack,
   STATE: platformStack,
   PRV: platformStack,
+  BAK: resilienceStack,
+  BUD: resilienceStack,
 };
 const areaOf = (rule: string) => areas[rule.split("-")[1]];
 
@@ -51,6 +53,10 @@ passing.push(
   { rule: "TS-RDS-005", expect: "pass", base: databaseStack, env: UNPROTECTED, edit: (d) => (d.resource.aws_rds_cluster.cluster.backup_retention_period = 1) },
   { rule: "TS-COG-002", expect: "pass", base: cognitoStack, env: UNPROTECTED, edit: (d) => (d.resource.aws_cognito_user_pool.users.mfa_configuration = "OFF") },
   { rule: "TS-NET-007", expect: "pass", base: networkStack, edit: (d) => delete d.resource.aws_vpc_security_group_egress_rule },
+  // Unprotected: no lock and no plan required; the account's bootstrap stack needs no budget
+  { rule: "TS-BAK-002", expect: "not-applicable", base: resilienceStack, env: UNPROTECTED, edit: (d) => delete d.resource.aws_backup_vault_lock_configuration },
+  { rule: "TS-BAK-003", expect: "not-applicable", base: resilienceStack, env: UNPROTECTED, edit: (d) => delete d.resource.aws_backup_selection },
+  { rule: "TS-BUD-001", expect: "not-applicable", base: resilienceStack, edit: (d) => ((d.provider.aws[0].default_tags[0].tags.Environment = "account"), delete d.resource.aws_budgets_budget) },
 );
 
 const failing: Case[] = [
@@ -232,6 +238,12 @@ const failing: Case[] = [
   { rule: "TS-STATE-001", expect: "fail", base: platformStack, edit: (d) => (d.terraform.backend.s3.encrypt = false) },
   { rule: "TS-PRV-001", expect: "fail", base: platformStack, edit: (d) => delete d.provider.aws[0].allowed_account_ids },
   { rule: "TS-PRV-002", expect: "fail", base: platformStack, edit: (d) => delete d.provider.aws[0].default_tags },
+  // Backups and spend
+  { rule: "TS-BAK-001", expect: "fail", base: resilienceStack, edit: (d) => delete d.resource.aws_backup_vault.vault.kms_key_arn },
+  { rule: "TS-BAK-002", expect: "fail", base: resilienceStack, edit: (d) => delete d.resource.aws_backup_vault_lock_configuration },
+  { rule: "TS-BAK-003", expect: "fail", base: resilienceStack, edit: (d) => delete d.resource.aws_backup_selection },
+  { rule: "TS-BUD-001", expect: "fail", base: resilienceStack, edit: (d) => delete d.resource.aws_budgets_budget },
+  { rule: "TS-BUD-001", expect: "fail", base: resilienceStack, edit: (d) => delete d.resource.aws_budgets_budget.budget.notification[0].subscriber_sns_topic_arns },
 ];
 
 const cases = [...passing, ...failing];

@@ -11,6 +11,8 @@ export const production: EnvironmentConfigInput = {
   // Placeholder repository: the one whose GitHub Actions may deploy (OIDC trust).
   github: { owner: "example-org", repository: "twinstack" },
   protected: true,
+  // Two always-on Aurora instances (Multi-AZ), Performance Insights, 14 days of automated backups.
+  profile: "standard",
   // Staging restores production snapshots during a refresh: its account may use the database key.
   snapshotShareAccountIds: ["111111111111"],
   network: {
@@ -21,15 +23,9 @@ export const production: EnvironmentConfigInput = {
   },
   database: {
     engineVersion: "16.4",
-    minCapacity: 0.5,
-    maxCapacity: 4,
-    instanceCount: 2,
     deletionProtection: true,
-    backupRetentionDays: 14,
     finalSnapshot: true,
-    performanceInsights: true,
   },
-  api: { reservedConcurrency: 50, logRetentionDays: 90 },
   auth: {
     mfa: "ON",
     deletionProtection: true,
@@ -52,4 +48,20 @@ export const production: EnvironmentConfigInput = {
     },
   ],
   tags: { CostCenter: "engineering" },
+  backup: {
+    enabled: true,
+    snapshotEveryHours: 4,
+    continuous: true,
+    retentionDays: 35,
+    // Governance: an administrator can still lift it (compliance mode cannot be undone after its cooling-off days).
+    vaultLock: { mode: "governance", minRetentionDays: 7, maxRetentionDays: 365 },
+    regionCopy: { region: "us-west-2", retentionDays: 35 },
+    // A separate backup account (placeholder id): set it to yours, or remove the copy (docs/operations.md).
+    accountCopy: { accountId: "333333333333", vaultName: "twinstack-production-copies", retentionDays: 35 },
+  },
+  // In place: continuous backup (5 min). After losing the account or region: a 4-hourly copy plus an hour of copying.
+  dr: { rpoMinutes: 15, rtoMinutes: 60, disasterRpoMinutes: 300 },
+  budget: { monthlyLimitUsd: 250, scope: "account", anomalyMonitor: true },
+  // Paging and working-hours recipients (placeholders); alerts.emails above receive both tiers.
+  alarmTiers: { p0: { emails: ["oncall@example.com"] }, p1: { emails: ["team@example.com"] } },
 };

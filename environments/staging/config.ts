@@ -14,6 +14,8 @@ export const staging: EnvironmentConfigInput = {
   // Placeholder repository: the one whose GitHub Actions may deploy (OIDC trust).
   github: { owner: "example-org", repository: "twinstack" },
   protected: false,
+  // The cheapest profile: Aurora pauses at 0 ACU, one instance (idle ≈ $5.4/month, `npm run cost -- staging`).
+  profile: "hobby",
   network: {
     cidr: "10.20.0.0/16",
     availabilityZones: ["us-east-1a", "us-east-1b"],
@@ -22,15 +24,9 @@ export const staging: EnvironmentConfigInput = {
   },
   database: {
     engineVersion: "16.4",
-    minCapacity: 0,
-    maxCapacity: 1,
-    secondsUntilAutoPause: 300,
-    instanceCount: 1,
     deletionProtection: false,
-    backupRetentionDays: 1,
     finalSnapshot: false,
   },
-  api: { reservedConcurrency: 5, logRetentionDays: 14 },
   auth: {
     mfa: "OPTIONAL",
     deletionProtection: false,
@@ -47,4 +43,8 @@ export const staging: EnvironmentConfigInput = {
     },
   ],
   tags: { CostCenter: "engineering" },
+  // Staging is rebuilt from production by a refresh: Aurora's own point-in-time restore is enough.
+  dr: { rpoMinutes: 5, rtoMinutes: 60 },
+  // The staging account also holds the previews: count staging's own spend by its Environment tag.
+  budget: { monthlyLimitUsd: 15, scope: "tag", anomalyMonitor: true },
 };

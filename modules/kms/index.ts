@@ -1,5 +1,6 @@
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import type { TerraformProvider } from "cdktf";
 import { Construct } from "constructs";
 import { PolicyStatement, lazyPolicyJson } from "../iam/policy";
 
@@ -14,6 +15,8 @@ export interface EncryptionKeyProps {
   readonly partition?: string;
   /** Days before a scheduled deletion happens (7-30). Default 30. */
   readonly deletionWindowDays?: number;
+  /** Provider of another region (e.g. a backup copy's). Default: the stack's default provider. */
+  readonly provider?: TerraformProvider;
 }
 
 /**
@@ -42,11 +45,12 @@ export class EncryptionKey extends Construct {
       enableKeyRotation: true,
       deletionWindowInDays: props.deletionWindowDays ?? 30,
       policy: lazyPolicyJson(() => this.statements),
+      provider: props.provider,
     });
     this.keyArn = this.key.arn;
     this.keyId = this.key.keyId;
     this.aliasName = `alias/${props.alias}`;
-    new KmsAlias(this, "alias", { name: this.aliasName, targetKeyId: this.key.keyId });
+    new KmsAlias(this, "alias", { name: this.aliasName, targetKeyId: this.key.keyId, provider: props.provider });
   }
 
   /** Lets CloudWatch Logs in this region use the key for this account's log groups (needed for encrypted log groups). */

@@ -1,9 +1,11 @@
+import { CloudwatchDashboard } from "@cdktf/provider-aws/lib/cloudwatch-dashboard";
+import { CloudwatchLogMetricFilter } from "@cdktf/provider-aws/lib/cloudwatch-log-metric-filter";
 import { CloudwatchMetricAlarm, CloudwatchMetricAlarmConfig } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
 import { Construct } from "constructs";
-import { policyJson } from "../iam/policy";
+import { PolicyStatement, policyJson } from "../iam/policy";
 import { EncryptionKey } from "../kms";
 
 export interface ApiAlarmProps {
@@ -39,8 +41,31 @@ export interface DatabaseAlarmProps {
   readonly cpuThresholdPercent?: number;
 }
 
+export interface DatabaseConnectivityProps {
+  /** Log group of the function that connects to the database (the API function's). */
+  readonly logGroupName: string;
+  /**
+   * CloudWatch Logs filter pattern of a failed connection. Default: the errors node-postgres
+   * and the network report when the cluster cannot be reached or refuses the login.
+   */
+  readonly filterPattern?: string;
+  /** Failed connections per period above which the P0 alarm fires. Default 0: any. */
+  readonly threshold?: number;
+}
+
+/** Who one alarm tier notifies. */
+export interface TierRecipients {
+  /** Email addresses (each confirms the subscription from the email). Default none. */
+  readonly emails?: string[];
+  /** HTTPS endpoints (a paging service's SNS integration). Default none. */
+  readonly httpsEndpoints?: string[];
+}
+
+/** The two tiers: P0 pages (the site or the database is down), P1 is degraded (read in working hours). */
+export type AlarmTier = "p0" | "p1";
+
 export interface MonitoringProps {
-  /** Name prefix, e.g. `twinstack-staging`: the topic is `<prefix>-alerts`, every alarm `<prefix>-<what>`. */
+  /** Name prefix, e.g. `twinstack-staging`: the topics are `<prefix>-p0` and `<prefix>-p1`, every alarm `<prefix>-<what>`. */
   readonly namePrefix: string;
   /** Account of the alarms, for the confused-deputy conditions on the topic and key policies. */
   readonly accountId: string;
@@ -53,8 +78,10 @@ export interface MonitoringProps {
    * the statement letting this environment's alarms use it. Default: a key of the topic's own.
    */
   readonly topicKey?: EncryptionKey;
-  /** Email addresses subscribed to the topic (each must confirm the subscription from the email). Default none. */
+  /** Email addresses subscribed to both tiers (each must confirm the subscription from the email). Default none. */
   readonly alertEmails?: string[];
+  /** Recipients of one tier only, on top of `alertEmails`. Default none. */
+  readonly tiers?: Partial<Record<AlarmTier, TierRecipients>>;
   /** Alarm period, seconds. Default 300. */
   readonly periodSeconds?: number;
   /** Consecutive breaching periods before an alarm fires. Default 3. */
@@ -65,6 +92,12 @@ export interface MonitoringProps {
   readonly lambda?: LambdaAlarmProps;
   /** Alarms on the Aurora cluster. Default none. */
   readonly database?: DatabaseAlarmProps;
+  /** The P0 database-connectivity alarm, from the connecting function's log. Default none. */
+  readonly databaseConnectivity?: DatabaseConnectivityProps;
+  /** CloudFront distribution shown on the dashboard (its metrics live in us-east-1). Default none. */
+  readonly distributionId?: string;
+  /** A dashboard `<prefix>` of every section given. Default true. */
+  readonly dashboard?: boolean;
 }
 
 /** Names of the alarms created (absent when the corresponding props section is). */
@@ -75,17 +108,41 @@ export interface MonitoringAlarmNames {
   readonly lambdaThrottles?: string;
   readonly databaseCapacity?: string;
   readonly databaseCpu?: string;
+  readonly databaseConnectivity?: string;
 }
 
 /**
- * Alerting: one KMS-encrypted SNS topic that only CloudWatch alarms of this environment may
- * publish to, email subscriptions, and alarms on the API, its function and the database. Every
- * alarm notifies on ALARM and on OK, and treats missing data (no traffic, a paused database)
- * as fine.
+ * node-postgres and the network, when the cluster cannot be reached or refuses the login: refused
+ * or timed-out connections, a dropped connection, a failed (IAM) authentication, a cluster
+ * starting up or shutting down.
+ */
+export const DEFAULT_CONNECTIVITY_PATTERN =
+  '?ECONNREFUSED ?ETIMEDOUT ?ENOTFOUND ?"Connection terminated" ?"timeout expired" ?"authentication failed" ?"database system is starting up" ?"database system is shutting down"';
+
+/** Which tier each alarm pages: P0 when the site or the database is down, P1 when degraded. */
+export const ALARM_TIERS: Record<keyof MonitoringAlarmNames, AlarmTier> = {
+  apiServerErrorRate: "p0",
+  databaseConnectivity: "p0",
+  apiLatencyP99: "p1",
+  lambdaErrors: "p1",
+  lambdaThrottles: "p1",
+  databaseCapacity: "p1",
+  databaseCpu: "p1",
+};
+
+/**
+ * Alerting and a dashboard: two KMS-encrypted SNS topics, P0 (paging) and P1 (degraded), that
+ * only CloudWatch alarms of this environment (and AWS Budgets and Cost Anomaly Detection for
+ * this account, on P1) may publish to; their subscriptions; alarms on the API, its function and
+ * the database, each sent to its tier; and one dashboard of requests, errors, latency, capacity
+ * and CloudFront. Every alarm notifies on ALARM and on OK, and treats missing data (no traffic,
+ * a paused database) as fine.
  */
 export class Monitoring extends Construct {
-  readonly topic: SnsTopic;
-  readonly topicArn: string;
+  readonly topics: Record<AlarmTier, SnsTopic>;
+  readonly topicArns: Record<AlarmTier, string>;
+  readonly dashboard?: CloudwatchDashboard;
+  readonly dashboardName?: string;
   /** The topic's own key (absent when `topicKey` was given). */
   readonly key?: EncryptionKey;
   readonly kmsKeyArn: string;
@@ -124,28 +181,44 @@ export class Monitoring extends Construct {
     });
     this.kmsKeyArn = key.keyArn;
 
-    this.topic = new SnsTopic(this, "topic", {
-      name: `${namePrefix}-alerts`,
-      displayName: `${namePrefix} alerts`,
-      kmsMasterKeyId: this.kmsKeyArn,
+    // Budgets and Cost Anomaly Detection publish spend alerts to P1 (and must use the key, as CloudWatch does).
+    const fromThisAccount = { StringEquals: { "aws:SourceAccount": accountId } };
+    const spendServices = ["budgets.amazonaws.com", "costalerts.amazonaws.com"];
+    key.addPolicyStatement({
+      Sid: "SpendAlertsPublishToEncryptedTopic",
+      Effect: "Allow",
+      Principal: { Service: spendServices },
+      Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+      Resource: "*",
+      Condition: fromThisAccount,
     });
-    this.topicArn = this.topic.arn;
-    new SnsTopicPolicy(this, "topic-policy", {
-      arn: this.topic.arn,
-      policy: policyJson([
-        {
-          Sid: "CloudWatchAlarmsPublish",
-          Effect: "Allow",
-          Principal: { Service: "cloudwatch.amazonaws.com" },
-          Action: "sns:Publish",
-          Resource: this.topic.arn,
-          Condition: fromOurAlarms,
-        },
-      ]),
-    });
-    (props.alertEmails ?? []).forEach((email, index) => {
-      new SnsTopicSubscription(this, `email-${index}`, { topicArn: this.topic.arn, protocol: "email", endpoint: email });
-    });
+
+    const describe: Record<AlarmTier, string> = { p0: "P0 (paging: the site or the database is down)", p1: "P1 (degraded; spend alerts)" };
+    const topics = {} as Record<AlarmTier, SnsTopic>;
+    for (const tier of ["p0", "p1"] as const) {
+      const topic = new SnsTopic(this, `topic-${tier}`, {
+        name: `${namePrefix}-${tier}`,
+        displayName: `${namePrefix} ${describe[tier]}`,
+        kmsMasterKeyId: this.kmsKeyArn,
+      });
+      topics[tier] = topic;
+      const statements: PolicyStatement[] = [
+        { Sid: "CloudWatchAlarmsPublish", Effect: "Allow", Principal: { Service: "cloudwatch.amazonaws.com" }, Action: "sns:Publish", Resource: topic.arn, Condition: fromOurAlarms },
+      ];
+      if (tier === "p1") {
+        statements.push({ Sid: "SpendAlertsPublish", Effect: "Allow", Principal: { Service: spendServices }, Action: "sns:Publish", Resource: topic.arn, Condition: fromThisAccount });
+      }
+      new SnsTopicPolicy(this, `topic-policy-${tier}`, { arn: topic.arn, policy: policyJson(statements) });
+      const recipients = props.tiers?.[tier] ?? {};
+      [...(props.alertEmails ?? []), ...(recipients.emails ?? [])].forEach((email, index) => {
+        new SnsTopicSubscription(this, `${tier}-email-${index}`, { topicArn: topic.arn, protocol: "email", endpoint: email });
+      });
+      (recipients.httpsEndpoints ?? []).forEach((endpoint, index) => {
+        new SnsTopicSubscription(this, `${tier}-https-${index}`, { topicArn: topic.arn, protocol: "https", endpoint });
+      });
+    }
+    this.topics = topics;
+    this.topicArns = { p0: topics.p0.arn, p1: topics.p1.arn };
 
     const period = props.periodSeconds ?? 300;
     const evaluationPeriods = props.evaluationPeriods ?? 3;
@@ -153,12 +226,13 @@ export class Monitoring extends Construct {
     const alarm = (key: keyof MonitoringAlarmNames, suffix: string, config: Omit<CloudwatchMetricAlarmConfig, "alarmName" | "evaluationPeriods">): void => {
       const alarmName = `${namePrefix}-${suffix}`;
       names[key] = alarmName;
+      const topicArn = this.topicArns[ALARM_TIERS[key]];
       this.alarms.push(
         new CloudwatchMetricAlarm(this, suffix, {
           alarmName,
           evaluationPeriods,
-          alarmActions: [this.topic.arn],
-          okActions: [this.topic.arn],
+          alarmActions: [topicArn],
+          okActions: [topicArn],
           // No data means no traffic or a paused database, not an outage.
           treatMissingData: "notBreaching",
           ...config,
@@ -259,8 +333,104 @@ export class Monitoring extends Construct {
         statistic: "Average",
       });
     }
+    if (props.databaseConnectivity) {
+      const connectivity = props.databaseConnectivity;
+      const namespace = `Twinstack/${namePrefix}`;
+      const metricName = "DatabaseConnectionFailures";
+      // No default value: the metric has data only when a connection fails (no cost, no noise otherwise).
+      new CloudwatchLogMetricFilter(this, "database-connection-failures", {
+        name: `${namePrefix}-database-connection-failures`,
+        logGroupName: connectivity.logGroupName,
+        pattern: connectivity.filterPattern ?? DEFAULT_CONNECTIVITY_PATTERN,
+        metricTransformation: { name: metricName, namespace, value: "1", unit: "Count" },
+      });
+      const threshold = connectivity.threshold ?? 0;
+      alarm("databaseConnectivity", "database-connectivity", {
+        alarmDescription:
+          `The API could not connect to the database more than ${threshold} times per ${period} s in ${Math.min(2, evaluationPeriods)} of ${evaluationPeriods} periods (log ${connectivity.logGroupName}). ` +
+          `Check the cluster's status (paused clusters resume in seconds), its security group, the app_api login (rds_iam grant) and Secrets Manager; restore with docs/operations.md if the cluster is gone.`,
+        comparisonOperator: "GreaterThanThreshold",
+        threshold,
+        namespace,
+        metricName,
+        period,
+        statistic: "Sum",
+        // Two failing periods page; one could be a cluster resuming from pause.
+        datapointsToAlarm: Math.min(2, evaluationPeriods),
+      });
+    }
     this.alarmNames = names;
+
+    if (props.dashboard ?? true) {
+      this.dashboardName = namePrefix;
+      this.dashboard = new CloudwatchDashboard(this, "dashboard", {
+        dashboardName: namePrefix,
+        dashboardBody: JSON.stringify(dashboardBody(props, names, period)),
+      });
+    }
   }
+}
+
+type Widget = Record<string, unknown>;
+
+/**
+ * One row per part, newest problems first: the alarms, then the API, its function, the
+ * database and CloudFront. Rows without props are left out. Stays under 50 metrics (the
+ * free tier's limit per dashboard).
+ */
+export function dashboardBody(props: MonitoringProps, alarmNames: MonitoringAlarmNames, period: number): { widgets: Widget[] } {
+  const widgets: Widget[] = [];
+  let y = 0;
+  const row = (cells: Widget[]): void => {
+    const width = Math.floor(24 / cells.length);
+    cells.forEach((cell, index) => widgets.push({ x: index * width, y, width, height: 6, ...cell }));
+    y += 6;
+  };
+  const graph = (title: string, metrics: unknown[][], options: Record<string, unknown> = {}): Widget => ({
+    type: "metric",
+    properties: { title, view: "timeSeries", stacked: false, region: props.region, period, metrics, ...options },
+  });
+
+  const alarmArns = Object.values(alarmNames).map((name) => `arn:${props.partition ?? "aws"}:cloudwatch:${props.region}:${props.accountId}:alarm:${name}`);
+  if (alarmArns.length > 0) {
+    widgets.push({ type: "alarm", x: 0, y, width: 24, height: 3, properties: { title: `${props.namePrefix}: alarms (P0 pages, P1 degraded)`, alarms: alarmArns } });
+    y += 3;
+  }
+  if (props.api) {
+    const api = ["AWS/ApiGateway", "", "ApiId", props.api.apiId];
+    const m = (metric: string, stat: string, label: string) => [api[0], metric, api[2], api[3], { stat, label }];
+    row([
+      graph("API requests", [m("Count", "Sum", "requests")]),
+      graph("API errors", [m("5xx", "Sum", "5xx"), m("4xx", "Sum", "4xx")]),
+      graph("API latency (ms)", [m("Latency", "p50", "p50"), m("Latency", "p99", "p99"), m("IntegrationLatency", "p99", "function p99")]),
+    ]);
+  }
+  if (props.lambda) {
+    const m = (metric: string, stat: string, label: string) => ["AWS/Lambda", metric, "FunctionName", props.lambda?.functionName, { stat, label }];
+    row([
+      graph("Function errors and throttles", [m("Errors", "Sum", "errors"), m("Throttles", "Sum", "throttles")]),
+      graph("Function duration (ms)", [m("Duration", "p50", "p50"), m("Duration", "p99", "p99")]),
+      graph("Function concurrency", [m("ConcurrentExecutions", "Maximum", "concurrent"), m("Invocations", "Sum", "invocations")]),
+    ]);
+  }
+  if (props.database) {
+    const m = (metric: string, stat: string, label: string) => ["AWS/RDS", metric, "DBClusterIdentifier", props.database?.clusterIdentifier, { stat, label }];
+    const connectivity = props.databaseConnectivity ? [[`Twinstack/${props.namePrefix}`, "DatabaseConnectionFailures", { stat: "Sum", label: "failed connections (API)" }]] : [];
+    row([
+      graph("Aurora capacity (ACU)", [m("ServerlessDatabaseCapacity", "Maximum", "ACU")], { yAxis: { left: { min: 0, max: props.database.maxCapacity } } }),
+      graph("Aurora connections", [m("DatabaseConnections", "Maximum", "connections"), ...connectivity]),
+      graph("Aurora CPU (%)", [m("CPUUtilization", "Average", "CPU")], { yAxis: { left: { min: 0, max: 100 } } }),
+    ]);
+  }
+  if (props.distributionId) {
+    // CloudFront publishes its metrics in us-east-1 only, with Region=Global.
+    const m = (metric: string, stat: string, label: string) => ["AWS/CloudFront", metric, "DistributionId", props.distributionId, "Region", "Global", { stat, label }];
+    row([
+      graph("CloudFront requests", [m("Requests", "Sum", "requests")], { region: "us-east-1" }),
+      graph("CloudFront error rate (%)", [m("4xxErrorRate", "Average", "4xx"), m("5xxErrorRate", "Average", "5xx")], { region: "us-east-1" }),
+    ]);
+  }
+  return { widgets };
 }
 
 /** 0.7 × 3 is 2.0999999999999996 in floating point; thresholds and descriptions read 2.1. */

@@ -4,7 +4,7 @@
  * resources listed as free, unknown resource types listed as unpriced (never silently dropped).
  * Pure: the CLI gives it stack models, a region and a usage profile.
  */
-import { Resource, StackModel, asNumber, block, isTrue, stringList } from "../policy/model";
+import { Resource, StackModel, asList, asNumber, block, isTrue, stringList } from "../policy/model";
 import { CURRENCY, PriceKey, priceTable } from "./prices";
 import { HOURS_PER_MONTH, UsageProfile } from "./usage";
 
@@ -89,14 +89,38 @@ export const FREE_TYPES: Record<string, string> = {
   aws_sns_topic_policy: "SNS topic policy",
   aws_cloudwatch_log_resource_policy: "log resource policy",
   aws_secretsmanager_secret_version: "secret version",
+  // AWS Price List (AWSBudgets): budgets without actions are $0.00 per budget-day.
+  aws_budgets_budget: "AWS Budgets budget without actions (no charge)",
+  aws_ce_anomaly_monitor: "Cost Anomaly Detection monitor (no charge)",
+  aws_ce_anomaly_subscription: "Cost Anomaly Detection subscription (no charge)",
+  aws_backup_vault: "backup vault (its recovery points are priced on the plan)",
+  aws_backup_vault_lock_configuration: "backup vault lock",
+  aws_backup_selection: "backup selection",
+  aws_cloudwatch_log_metric_filter: "log metric filter (its custom metric bills only in hours with a match; none expected)",
 };
+
+/** The always-free tier: 3 dashboards (up to 50 metrics each) per account and month. */
+export const FREE_DASHBOARDS_PER_ACCOUNT = 3;
 
 const round = (value: number, digits = 4) => Math.round(value * 10 ** digits) / 10 ** digits;
 
-export function estimate(stacks: readonly StackModel[], options: { environment: string; region: string; usage: UsageProfile }): CostEstimate {
+export interface EstimateOptions {
+  environment: string;
+  region: string;
+  usage: UsageProfile;
+  /**
+   * Dashboards of the account's free tier this environment may count on. Default 3: a
+   * long-lived environment's one dashboard is within its account's three; pass 0 for a preview
+   * (its account's free dashboards go to staging first).
+   */
+  freeDashboards?: number;
+}
+
+export function estimate(stacks: readonly StackModel[], options: EstimateOptions): CostEstimate {
   const prices = priceTable(options.region);
   const u = options.usage;
   const items: CostItem[] = [];
+  let freeDashboards = options.freeDashboards ?? FREE_DASHBOARDS_PER_ACCOUNT;
 
   const add = (stack: StackModel, r: Resource, key: PriceKey, quantity: number, description: string, assumption?: string) => {
     const price = prices[key];
@@ -166,8 +190,21 @@ export function estimate(stacks: readonly StackModel[], options: { environment: 
           add(stack, r, "cloudwatch.alarmMonth", 5, "composite alarm ($0.50/month = 5 × standard)");
           break;
         case "aws_cloudwatch_dashboard":
-          add(stack, r, "cloudwatch.dashboardMonth", 1, "CloudWatch dashboard");
+          if (freeDashboards > 0) {
+            freeDashboards--;
+            items.push({ stack: stack.name, address: r.address, description: "CloudWatch dashboard (within the account's 3 free dashboards)", quantity: 1, unit: "dashboard", unitPrice: 0, monthly: 0, free: true, assumption: "the account has at most 3 dashboards, one per long-lived environment" });
+          } else add(stack, r, "cloudwatch.dashboardMonth", 1, "CloudWatch dashboard");
           break;
+        case "aws_backup_plan": {
+          // Incremental snapshots: each vault holds about one cluster volume; continuous backup about one more.
+          const rules = asList(v.rule);
+          const continuous = rules.some((rule) => isTrue(rule.enable_continuous_backup));
+          const copies = rules.reduce((sum, rule) => sum + asList(rule.copy_action).length, 0);
+          const volumes = 1 + copies + (continuous ? 1 : 0);
+          add(stack, r, "backup.auroraGbMonth", u.auroraStorageGb * volumes, "AWS Backup storage of the database", `${u.auroraStorageGb} GB × ${volumes} (primary vault${continuous ? ", continuous backup" : ""}, ${copies} cop${copies === 1 ? "y" : "ies"}; ${u.name})`);
+          if (copies > 0) add(stack, r, "backup.crossRegionGb", u.auroraStorageGb * copies, "backup copies leaving the region or account", `one cluster volume per copy and month (${u.name})`);
+          break;
+        }
         case "aws_cloudwatch_log_group": {
           const retention = asNumber(v.retention_in_days) ?? 3650;
           const stored = u.logIngestGbPerGroup * Math.min(retention / 30, 12) * 0.15; // ~15% after compression

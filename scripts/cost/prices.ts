@@ -49,7 +49,9 @@ export type PriceKey =
   | "route53.zoneMonth"
   | "route53.millionQueries"
   | "cognito.mauBeyondFreeTier"
-  | "xray.millionTraces";
+  | "xray.millionTraces"
+  | "backup.auroraGbMonth"
+  | "backup.crossRegionGb";
 
 const ASOF = "2025-06";
 const page = (path: string) => `https://aws.amazon.com/${path}/pricing/`;
@@ -87,6 +89,8 @@ const US_STANDARD: Record<PriceKey, Price> = {
   "route53.millionQueries": { usd: 0.4, unit: "million standard queries", source: page("route53"), asOf: ASOF },
   "cognito.mauBeyondFreeTier": { usd: 0.015, unit: "monthly active user beyond 10,000 (Essentials)", source: page("cognito"), asOf: ASOF },
   "xray.millionTraces": { usd: 5, unit: "million traces recorded (first 100,000 free, not subtracted)", source: page("xray"), asOf: ASOF },
+  "backup.auroraGbMonth": { usd: 0.021, unit: "GB-month of Aurora backups in AWS Backup (warm storage)", source: page("backup"), asOf: ASOF },
+  "backup.crossRegionGb": { usd: 0.02, unit: "GB copied to another region (inter-region data transfer)", source: page("backup"), asOf: ASOF },
 };
 
 export const PRICES: Record<string, Record<PriceKey, Price>> = {

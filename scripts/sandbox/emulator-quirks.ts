@@ -52,6 +52,17 @@ export const EMULATOR_QUIRKS: EmulatorQuirk[] = [
     attribute: "performance_insights_kms_key_id",
     reason: "moto does not return PerformanceInsightsKMSKeyId for cluster instances; AWS does",
   },
+  {
+    type: "aws_backup_vault",
+    attribute: "tags_all",
+    reason:
+      "moto's Backup ListTags reads the ARN from the path's second-to-last segment (`/tags/<arn>/`); the provider calls `/tags/<arn>` without the trailing slash, so moto answers no tags and the default tags look missing; AWS returns the tags given at creation",
+  },
+  {
+    type: "aws_backup_plan",
+    attribute: "tags_all",
+    reason: "the same ListTags path defect as aws_backup_vault: moto answers no tags for `/tags/<arn>`; AWS returns the plan's tags",
+  },
 ];
 
 export function isQuirk(type: string, attribute: string): EmulatorQuirk | undefined {

@@ -144,7 +144,7 @@ describeWithTools("dr drill against the emulator and a real PostgreSQL", ["moto_
 
 /** What `cdktf apply production` creates for the drill, with the SDK (the full stack is deploy.test.ts's job). */
 async function deployLiveLikeTerraform(emulator: Emulator): Promise<void> {
-  const config = resolveEnvironment("production", environmentInputs({ TWINSTACK_SINGLE_ACCOUNT: ACCOUNT }));
+  const config = resolveEnvironment("production", environmentInputs({ TWINSTACK_SINGLE_ACCOUNT: ACCOUNT, AWS_ENDPOINT_URL: emulator.endpoint }));
   const ec2 = new EC2Client(clientConfig(emulator));
   const rds = new RDSClient(clientConfig(emulator));
   const kms = new KMSClient(clientConfig(emulator));

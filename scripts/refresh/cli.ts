@@ -404,6 +404,25 @@ export async function main(argv: string[], deps: CliDeps): Promise<number> {
       }),
     );
 
+  // After `run --no-converge` (refresh.yml): the same converge, in a job of its own that holds the
+  // target's apply role — the refresh role stays without Terraform's permissions.
+  program
+    .command("converge")
+    .description("apply the target stack with Terraform as a refresh's converge step does, refusing a plan that destroys or replaces anything (after `run --no-converge`)")
+    .option("--to <env>", "target environment", "staging")
+    .option("--json", "one JSON event per line")
+    .action(
+      guard(async (options: { to: string; json?: boolean }) => {
+        const target = resolveEnvironment(options.to, environmentInputs(deps.env));
+        if (target.protected) throw new RefusedError(`environments/${target.name} is protected: it is never a refresh target`);
+        const print = (event: RefreshEvent) => deps.out(options.json ? JSON.stringify(event) : formatEvent(event));
+        const started = deps.clock.now();
+        print({ half: "refresh", step: "converge", state: "started", elapsedMs: 0, message: stackId(target) });
+        const { message } = await (deps.converge ?? terraformConverger)(deps.env)({ refreshId: "converge", target });
+        print({ half: "refresh", step: "converge", state: "done", elapsedMs: deps.clock.now() - started, message });
+      }),
+    );
+
   registerCheckScrub(program, { out: deps.out, err: deps.err, env: deps.env, exit: (exitCode) => (code = exitCode) });
 
   try {

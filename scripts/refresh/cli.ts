@@ -102,7 +102,7 @@ function withCommon(command: Command): Command {
     .option("--pg-host <host>", "postgres executor: host of the new cluster (password from REFRESH_PG_PASSWORD)")
     .option("--pg-port <port>", "postgres executor: port", "5432")
     .option("--pg-user <user>", "postgres executor: user", "twinstack_admin")
-    .option("--no-converge", "do not apply the target stack with Terraform after the swap (then run `npm run apply -- <env>` yourself)")
+    .option("--no-converge", "do not apply the target stack with Terraform after the swap (then run `refresh converge --to <env>` with the target's apply credentials)")
     .addOption(new Option("--poll-seconds <s>", "first delay between polls of a waiting step (default 15, growing to 4×; the swap polls at most every 2 s)").hideHelp());
 }
 

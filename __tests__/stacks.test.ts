@@ -132,9 +132,9 @@ describe("bootstrap stacks carry the GitHub OIDC roles", () => {
   const [staging, production] = synthBootstrap([environments.staging, environments.production]).map((stack) => stack.parsed);
   const roleNamesOf = (stack: typeof staging) => resourcesOfType(stack, "aws_iam_role").map((role) => role.name).sort();
 
-  test("the staging account has plan, apply, preview and the refresh role; production has plan, apply and the refresh source", () => {
+  test("the staging account has plan, apply, preview and the refresh role; production has plan, apply, the refresh source and the restore drill's", () => {
     expect(roleNamesOf(staging)).toEqual(["twinstack-github-apply", "twinstack-github-plan", "twinstack-github-preview", "twinstack-github-refresh-staging"]);
-    expect(roleNamesOf(production)).toEqual(["twinstack-github-apply", "twinstack-github-plan", "twinstack-refresh-source"]);
+    expect(roleNamesOf(production)).toEqual(["twinstack-github-apply", "twinstack-github-dr-drill-production", "twinstack-github-plan", "twinstack-refresh-source"]);
   });
 
   test("production's uploads bucket lets only staging's refresh role list and read it", () => {

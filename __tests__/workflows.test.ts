@@ -217,6 +217,10 @@ describe("workflow behaviour", () => {
       expect(runs(apply)).not.toContain("-auto-approve");
       // Migrations after the apply, in the apply job; then a smoke job.
       expect(runs(apply).indexOf(`npm run db:migrate -- ${env}`)).toBeGreaterThan(runs(apply).indexOf("terraform apply"));
+      // With the job's own credentials (the apply role, which grants exactly the migration's calls:
+      // __tests__/modules/github-oidc-roles.test.ts); without the flag db:migrate would assume the
+      // environment's deployRoleArn, which the apply role may not.
+      expect(runs(apply)).toContain(`npm run db:migrate -- ${env} --no-assume-role`);
       expect(smoke.needs).toEqual(["release", `apply-${env}`]);
       expect(smoke.if).toBe(`always() && needs.apply-${env}.result == 'success'`);
       expect(runs(smoke)).toContain(`npm run smoke -- ${env}`);
@@ -319,6 +323,31 @@ describe("workflow behaviour", () => {
     expect(workflow.jobs.refresh.needs).toBe("confirm");
     expect(workflow.jobs.refresh.environment).toBe("refresh-${{ github.event.inputs.target }}");
     expect(read("refresh.yml")).toMatch(/args=\(run --from production --to "\$TARGET" --yes --json /);
+  });
+
+  test("refresh.yml: the refresh role refreshes (--no-converge); a converge job with the target's apply role, in the target's own GitHub environment, applies and migrates", () => {
+    const workflow = parse("refresh.yml");
+    const j = workflow.jobs as Record<string, Job & { env?: Json }>;
+    const assumed = (job: Job) => (job.steps ?? []).filter((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@")).map((s) => s.with?.["role-to-assume"]);
+    // The refresh job: only the refresh role, no Terraform.
+    expect(runs(j.refresh)).toMatch(/args=\(run [^)]*--no-converge/);
+    expect(assumed(j.refresh)).toEqual(["${{ vars.STAGING_REFRESH_ROLE_ARN }}"]);
+    expect((j.refresh.steps ?? []).some((s) => s.uses?.startsWith("hashicorp/setup-terraform@"))).toBe(false);
+    // The converge job: the apply role, trusted only for the `staging` environment (one role per purpose).
+    const converge = j.converge;
+    expect(converge.needs).toEqual(["confirm", "refresh"]);
+    expect(converge.if).toBe("needs.refresh.result == 'success' && github.event.inputs.only != 'objects'");
+    expect(converge.environment).toBe("${{ github.event.inputs.target }}");
+    expect(assumed(converge)).toEqual(["${{ vars.STAGING_APPLY_ROLE_ARN }}"]);
+    expect(workflow.env.TWINSTACK_USE_AMBIENT_CREDENTIALS).toBe("1");
+    expect((converge.steps ?? []).some((s) => s.uses?.startsWith("hashicorp/setup-terraform@"))).toBe(true);
+    // Shares the target's apply group: a converge and a post-merge apply of the target never overlap.
+    expect(converge.concurrency).toEqual({ group: "apply-${{ github.event.inputs.target }}", "cancel-in-progress": false });
+    // The deployed release values are kept (else the converge would set the function's GIT_SHA to `unknown`).
+    expect(runs(converge)).toContain('for name in GIT_SHA DEPLOYED_AT; do');
+    const r = runs(converge);
+    expect(r.indexOf('npm run --silent refresh -- converge --to "$TARGET" --json')).toBeGreaterThan(r.indexOf("GIT_SHA DEPLOYED_AT"));
+    expect(r.indexOf('npm run db:migrate -- "$TARGET" --no-assume-role')).toBeGreaterThan(r.indexOf("refresh -- converge"));
   });
 
   test("dr-drill.yml: monthly and on demand, environment dr-drill-production, --json, posts the figures, fails on a failed drill", () => {

@@ -25,6 +25,10 @@ export interface BootstrapStackProps {
   readonly refresh?: Omit<RefreshRoleProps, "lockTableArn" | "lockTableKeyArn">;
   /** This account is a refresh source: the role the target's refresh role assumes here. */
   readonly refreshSource?: RefreshSourceRoleProps;
+  /** Regions besides `region` the account's stacks deploy into (backup copy regions). Default none. */
+  readonly additionalRegions?: string[];
+  /** Environments of this account whose databases the restore drill exercises (backups enabled). Default none. */
+  readonly drillEnvironments?: string[];
 }
 
 /**
@@ -74,12 +78,18 @@ export class BootstrapStack extends TerraformStack {
         ? { ...props.refresh, lockTableArn: this.stateBackend.lockTable.arn, lockTableKeyArn: this.stateBackend.key.keyArn }
         : undefined,
       refreshSource: props.refreshSource,
+      additionalRegions: props.additionalRegions,
+      drills: (props.drillEnvironments ?? []).map((environment) => ({ environment })),
     });
     new TerraformOutput(this, "plan_role_arn", { value: this.github.planRole.arn });
     new TerraformOutput(this, "apply_role_arn", { value: this.github.applyRole.arn });
     if (this.github.previewRole) new TerraformOutput(this, "preview_role_arn", { value: this.github.previewRole.arn });
     if (this.github.refreshRole) new TerraformOutput(this, "refresh_role_arn", { value: this.github.refreshRole.arn });
     if (this.github.refreshSourceRole) new TerraformOutput(this, "refresh_source_role_arn", { value: this.github.refreshSourceRole.arn });
+    // `<env>_dr_drill_role_arn`: the repository variable `<ENV>_DR_DRILL_ROLE_ARN` (dr-drill.yml).
+    for (const [environment, role] of Object.entries(this.github.drillRoles)) {
+      new TerraformOutput(this, `${environment.replace(/[^A-Za-z0-9_]/g, "_")}_dr_drill_role_arn`, { value: role.arn });
+    }
     new TerraformOutput(this, "state_bucket", { value: this.stateBackend.bucket.bucketName });
     new TerraformOutput(this, "lock_table", { value: this.stateBackend.lockTable.name });
   }
@@ -110,6 +120,8 @@ export function bootstrapPropsPerAccount(configs: EnvironmentConfig[], version: 
       version,
       target,
       github: first.github,
+      additionalRegions: [...new Set(inAccount.flatMap((config) => (config.backup.enabled && config.backup.regionCopy ? [config.backup.regionCopy.region] : [])))].filter((region) => region !== first.region),
+      drillEnvironments: inAccount.filter((config) => config.backup.enabled).map((config) => config.name),
       refresh:
         source && refreshTarget
           ? {

@@ -104,6 +104,16 @@ function inlinePolicies(parsed: Json, roleName: string): Json[] {
     .map((p) => JSON.parse(p.policy));
 }
 
+/** Customer-managed policies attached to the role (parsed), e.g. the apply role's `-deploy-<n>`. */
+function managedPolicies(parsed: Json, roleName: string): Json[] {
+  const roleKey = Object.entries(parsed.resource.aws_iam_role as Record<string, Json>).find(([, r]) => r.name === roleName)![0];
+  return Object.values(parsed.resource.aws_iam_role_policy_attachment as Record<string, Json>)
+    .filter((a) => a.role === `\${aws_iam_role.${roleKey}.name}`)
+    .map((a) => /^\$\{aws_iam_policy\.([\w-]+)\.arn\}$/.exec(a.policy_arn)?.[1])
+    .filter((name): name is string => name !== undefined)
+    .map((name) => JSON.parse(parsed.resource.aws_iam_policy[name].policy));
+}
+
 const PROVIDER_TOKEN = expect.stringMatching(/^\$\{aws_iam_openid_connect_provider\.[\w-]+\.arn\}$/);
 
 function trustFor(subjects: string | string[]): Json {
@@ -187,15 +197,19 @@ describe("github-oidc: staging account", () => {
   });
 
   test("apply role writes are scoped to twinstack-* wherever the ARN carries a name", () => {
-    const policies = inlinePolicies(parsed, names.apply);
-    const statements: Json[] = policies.flatMap((p) => p.Statement);
+    const inline = inlinePolicies(parsed, names.apply);
+    const managed = managedPolicies(parsed, names.apply);
+    expect(managed.length).toBeGreaterThanOrEqual(1);
+    const statements: Json[] = [...inline, ...managed].flatMap((p) => p.Statement);
     for (const sid of ["DatabaseRds", "LambdaProjectFunctions", "S3ProjectBuckets", "IamProjectRoles", "ProjectSecrets"]) {
       const statement = statements.find((s) => s.Sid === sid)!;
       for (const resource of [statement.Resource].flat()) expect(resource).toMatch(/twinstack-\*|default[.:]\*/);
     }
     // Every `*` resource is either read-free region-bound or tag-bound: named in the module's doc.
     for (const statement of statements.filter((s) => s.Resource === "*")) expect(statement.Condition).toBeDefined();
-    expect(JSON.stringify(policies).length).toBeLessThan(10240);
+    // IAM's quotas: inline policies of a role 10,240 characters in all, each managed policy 6,144.
+    expect(JSON.stringify(inline).length).toBeLessThan(10240);
+    for (const policy of managed) expect(JSON.stringify(policy).length).toBeLessThan(6144);
   });
 
   test("refresh role: exactly the refresh's actions, on staging names, and assumes only the production source role", () => {

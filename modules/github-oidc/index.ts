@@ -18,6 +18,7 @@ import { PolicyStatement, policyJson } from "../iam/policy";
 import { Arns } from "./arns";
 import { applyStatements } from "./perms/apply";
 import { denyDataReads } from "./perms/data-reads";
+import { DrillRoleProps, drillStatements } from "./perms/drill";
 import { previewStatements } from "./perms/preview";
 import { RefreshRoleProps, refreshSourceStatements, refreshStatements } from "./perms/refresh";
 import { StateAccess, denySavedPlanDecrypt, prefixedStateStatements, stateStatements } from "./perms/state";
@@ -26,6 +27,7 @@ import { GITHUB_OIDC_URL, GithubRepository, STS_AUDIENCE, environmentSubject, gi
 export { roleArn } from "./arns";
 export { refreshReadGrantStatement } from "./perms/refresh";
 export type { RefreshRoleProps } from "./perms/refresh";
+export type { DrillRoleProps } from "./perms/drill";
 export { PREVIEW_ENVIRONMENT_TAG } from "./perms/preview";
 export { SAVED_PLAN_CONTEXT } from "./perms/state";
 export type { StateAccess } from "./perms/state";
@@ -93,6 +95,10 @@ export interface GithubOidcProps {
   readonly refresh?: RefreshRoleProps;
   /** Add the production role the refresh assumes to snapshot and share (production account only). */
   readonly refreshSource?: RefreshSourceRoleProps;
+  /** Regions besides `region` the apply role deploys into (a backup copy region). Default none. */
+  readonly additionalRegions?: string[];
+  /** Restore-drill roles, one per environment whose database is drilled (its account's bootstrap). Default none. */
+  readonly drills?: DrillRoleProps[];
 }
 
 /** The GitHub environment previews deploy from, by default. */
@@ -100,6 +106,11 @@ export const DEFAULT_PREVIEW_ENVIRONMENT = "preview";
 
 const GITHUB_NAME = /^[A-Za-z0-9_.-]+$/;
 const ENVIRONMENT_NAME = /^[A-Za-z0-9_.-]+$/;
+
+/** The GitHub environment a drill role trusts by default. */
+export function drillGithubEnvironment(environment: string): string {
+  return `dr-drill-${environment}`;
+}
 
 function assertNames(props: GithubOidcProps): void {
   const problems: string[] = [];
@@ -111,7 +122,11 @@ function assertNames(props: GithubOidcProps): void {
     problems.push(`applyEnvironments (${JSON.stringify(props.applyEnvironments)}) must not include the preview environment ${JSON.stringify(previewEnvironment)}: a pull request's preview must not run with the apply role`);
   }
   if (props.preview && !props.state.bucketName) problems.push("state.bucketName is required with preview (its lock ids start with the bucket name)");
-  for (const env of [...props.applyEnvironments, ...(props.planEnvironments ?? []), ...(previewEnvironment ? [previewEnvironment] : [])]) {
+  const drillEnvironments = (props.drills ?? []).map((drill) => drill.githubEnvironment ?? drillGithubEnvironment(drill.environment));
+  for (const env of drillEnvironments.filter((env) => props.applyEnvironments.includes(env) || env === previewEnvironment)) {
+    problems.push(`drills: GitHub environment ${JSON.stringify(env)} is also an apply or preview environment: the drill role must have a subject of its own`);
+  }
+  for (const env of [...props.applyEnvironments, ...(props.planEnvironments ?? []), ...(previewEnvironment ? [previewEnvironment] : []), ...drillEnvironments]) {
     if (!ENVIRONMENT_NAME.test(env)) problems.push(`GitHub environment (${JSON.stringify(env)}) must be letters, digits, - _ . (no wildcards)`);
   }
   const source = props.refreshSource;
@@ -125,8 +140,9 @@ function assertNames(props: GithubOidcProps): void {
 }
 
 /** Role names, fixed so the other account and the workflows can name them before they exist. */
-export function roleNames(project: string, refreshTarget = "staging"): { plan: string; apply: string; preview: string; refresh: string; refreshSource: string } {
+export function roleNames(project: string, refreshTarget = "staging"): { plan: string; apply: string; preview: string; refresh: string; refreshSource: string; drill: (environment: string) => string } {
   return {
+    drill: (environment) => `${project}-github-dr-drill-${environment}`,
     plan: `${project}-github-plan`,
     apply: `${project}-github-apply`,
     preview: `${project}-github-preview`,
@@ -143,6 +159,8 @@ export class GithubOidc extends Construct {
   readonly previewRole?: IamRole;
   readonly refreshRole?: IamRole;
   readonly refreshSourceRole?: IamRole;
+  /** Restore-drill roles by environment name. */
+  readonly drillRoles: Record<string, IamRole> = {};
   /** The provider resource, when this construct created it. */
   readonly provider?: IamOpenidConnectProvider;
 
@@ -206,11 +224,9 @@ export class GithubOidc extends Construct {
       name: "terraform-state",
       policy: policyJson(stateStatements(props.state, true)),
     });
-    new IamRolePolicy(this, "apply-deploy", {
-      role: this.applyRole.id,
-      name: "deploy-project-resources",
-      policy: policyJson(applyStatements(props.project, arn)),
-    });
+    // Beyond the role's inline-policy quota (10,240 characters in all) with backups, budgets and
+    // db:migrate: customer-managed policies of at most 6,144 characters each, attached.
+    attachChunked(this, "apply-deploy", this.applyRole, names.apply, `Deploy ${props.project}-* resources`, applyStatements(props.project, arn, { environments: props.applyEnvironments, additionalRegions: props.additionalRegions }));
 
     // ---- preview: only the `preview` GitHub environment, only `<project>-preview-*` ------------------
     if (props.preview) {
@@ -240,14 +256,7 @@ export class GithubOidc extends Construct {
       });
       // Too large for the role's inline-policy quota (10,240 characters in all): customer-managed
       // policies of at most 6,144 characters each, attached.
-      chunkStatements(previewStatements(props.project, arn), MANAGED_POLICY_BUDGET).forEach((statements, index) => {
-        const policy = new IamPolicy(this, `preview-deploy-${index + 1}`, {
-          name: `${names.preview}-deploy-${index + 1}`,
-          description: `Deploy ${props.project}-preview-* resources (part ${index + 1})`,
-          policy: policyJson(statements),
-        });
-        new IamRolePolicyAttachment(this, `preview-deploy-${index + 1}-attachment`, { role: this.previewRole!.name, policyArn: policy.arn });
-      });
+      attachChunked(this, "preview-deploy", this.previewRole, names.preview, `Deploy ${props.project}-preview-* resources`, previewStatements(props.project, arn));
     }
 
     // ---- staging refresh ------------------------------------------------------------------------
@@ -265,6 +274,23 @@ export class GithubOidc extends Construct {
         name: "refresh",
         policy: policyJson(refreshStatements(props.project, arn, refresh)),
       });
+    }
+
+    // ---- restore drills: only `dr-drill-<env>`, only the drill's scratch names -----------------------
+    for (const drill of props.drills ?? []) {
+      const githubEnvironment = drill.githubEnvironment ?? drillGithubEnvironment(drill.environment);
+      const role = new IamRole(this, `dr-drill-role-${drill.environment}`, {
+        name: names.drill(drill.environment),
+        description: `Restore drill of ${props.project}-${drill.environment} (scratch clusters only) from GitHub Actions environment ${githubEnvironment} of ${props.github.owner}/${props.github.repository}`,
+        maxSessionDuration: drill.maxSessionDurationSeconds ?? 14400,
+        assumeRolePolicy: githubTrustPolicy(this.providerArn, [environmentSubject(props.github, githubEnvironment)]),
+      });
+      new IamRolePolicy(this, `dr-drill-policy-${drill.environment}`, {
+        role: role.id,
+        name: "dr-drill",
+        policy: policyJson(drillStatements(props.project, arn, drill)),
+      });
+      this.drillRoles[drill.environment] = role;
     }
 
     // ---- production side of the refresh -----------------------------------------------------------
@@ -288,6 +314,18 @@ export class GithubOidc extends Construct {
 
 /** Characters of a managed policy document IAM accepts (6,144), less room for the token-length difference of ARNs. */
 const MANAGED_POLICY_BUDGET = 5500;
+
+/** Attaches `statements` to `role` as customer-managed policies `<roleName>-deploy-<n>`, each within IAM's managed-policy size. */
+function attachChunked(scope: Construct, id: string, role: IamRole, roleName: string, description: string, statements: PolicyStatement[]): void {
+  chunkStatements(statements, MANAGED_POLICY_BUDGET).forEach((chunk, index) => {
+    const policy = new IamPolicy(scope, `${id}-${index + 1}`, {
+      name: `${roleName}-deploy-${index + 1}`,
+      description: `${description} (part ${index + 1})`,
+      policy: policyJson(chunk),
+    });
+    new IamRolePolicyAttachment(scope, `${id}-${index + 1}-attachment`, { role: role.name, policyArn: policy.arn });
+  });
+}
 
 /** Splits statements, in order, into documents that stay under `budget` characters each. */
 export function chunkStatements(statements: PolicyStatement[], budget: number): PolicyStatement[][] {

@@ -102,7 +102,7 @@ function withCommon(command: Command): Command {
     .option("--pg-host <host>", "postgres executor: host of the new cluster (password from REFRESH_PG_PASSWORD)")
     .option("--pg-port <port>", "postgres executor: port", "5432")
     .option("--pg-user <user>", "postgres executor: user", "twinstack_admin")
-    .option("--no-converge", "do not apply the target stack with Terraform after the swap (then run `npm run apply -- <env>` yourself)")
+    .option("--no-converge", "do not apply the target stack with Terraform after the swap (then run `refresh converge --to <env>` with the target's apply credentials)")
     .addOption(new Option("--poll-seconds <s>", "first delay between polls of a waiting step (default 15, growing to 4×; the swap polls at most every 2 s)").hideHelp());
 }
 
@@ -401,6 +401,25 @@ export async function main(argv: string[], deps: CliDeps): Promise<number> {
         const olderThanMs = number(options.olderThan ?? "0", "--older-than") * 86_400_000;
         const session = await openSession({ ...options, only: "database" }, deps);
         await cleanupAll(runner(session), olderThanMs);
+      }),
+    );
+
+  // After `run --no-converge` (refresh.yml): the same converge, in a job of its own that holds the
+  // target's apply role — the refresh role stays without Terraform's permissions.
+  program
+    .command("converge")
+    .description("apply the target stack with Terraform as a refresh's converge step does, refusing a plan that destroys or replaces anything (after `run --no-converge`)")
+    .option("--to <env>", "target environment", "staging")
+    .option("--json", "one JSON event per line")
+    .action(
+      guard(async (options: { to: string; json?: boolean }) => {
+        const target = resolveEnvironment(options.to, environmentInputs(deps.env));
+        if (target.protected) throw new RefusedError(`environments/${target.name} is protected: it is never a refresh target`);
+        const print = (event: RefreshEvent) => deps.out(options.json ? JSON.stringify(event) : formatEvent(event));
+        const started = deps.clock.now();
+        print({ half: "refresh", step: "converge", state: "started", elapsedMs: 0, message: stackId(target) });
+        const { message } = await (deps.converge ?? terraformConverger)(deps.env)({ refreshId: "converge", target });
+        print({ half: "refresh", step: "converge", state: "done", elapsedMs: deps.clock.now() - started, message });
       }),
     );
 

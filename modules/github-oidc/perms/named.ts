@@ -11,7 +11,8 @@ export const DEPLOY_ACTIONS = {
   secrets: ["secretsmanager:CreateSecret", "secretsmanager:DeleteSecret", "secretsmanager:UpdateSecret", "secretsmanager:PutSecretValue", "secretsmanager:TagResource", "secretsmanager:UntagResource", "secretsmanager:PutResourcePolicy", "secretsmanager:DeleteResourcePolicy"],
   kmsKeys: ["kms:TagResource", "kms:UntagResource", "kms:PutKeyPolicy", "kms:EnableKeyRotation", "kms:UpdateKeyDescription", "kms:ScheduleKeyDeletion", "kms:CreateGrant", "kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
   kmsAliases: ["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"],
-  logs: ["logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:PutRetentionPolicy", "logs:DeleteRetentionPolicy", "logs:TagResource", "logs:UntagResource", "logs:TagLogGroup", "logs:AssociateKmsKey"],
+  /** Log groups, and the metric filters on them (authorised on the log group: `aws_cloudwatch_log_metric_filter`). */
+  logs: ["logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:PutRetentionPolicy", "logs:DeleteRetentionPolicy", "logs:TagResource", "logs:UntagResource", "logs:TagLogGroup", "logs:AssociateKmsKey", "logs:PutMetricFilter", "logs:DeleteMetricFilter"],
   iam: ["iam:CreateRole", "iam:DeleteRole", "iam:UpdateRole", "iam:UpdateAssumeRolePolicy", "iam:TagRole", "iam:UntagRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:AttachRolePolicy", "iam:DetachRolePolicy", "iam:CreatePolicy", "iam:DeletePolicy", "iam:CreatePolicyVersion", "iam:DeletePolicyVersion", "iam:TagPolicy"],
   passRoleToServices: ["lambda.amazonaws.com", "rds.amazonaws.com", "monitoring.rds.amazonaws.com", "vpc-flow-logs.amazonaws.com", "apigateway.amazonaws.com"],
   serviceLinkedRoles: ["rds.amazonaws.com", "ops.apigateway.amazonaws.com"],
@@ -22,6 +23,16 @@ export const DEPLOY_ACTIONS = {
   apigateway: ["apigateway:POST", "apigateway:PUT", "apigateway:PATCH", "apigateway:DELETE", "apigateway:TagResource", "apigateway:UntagResource"],
   /** Changes to an existing distribution. */
   cloudfrontDistributions: ["cloudfront:UpdateDistribution", "cloudfront:DeleteDistribution", "cloudfront:TagResource", "cloudfront:UntagResource"],
+  /** Backup vaults (by name) and their lock and access policy. */
+  backupVaults: ["backup:CreateBackupVault", "backup:DeleteBackupVault", "backup:PutBackupVaultLockConfiguration", "backup:DeleteBackupVaultLockConfiguration", "backup:PutBackupVaultAccessPolicy", "backup:DeleteBackupVaultAccessPolicy", "backup:TagResource", "backup:UntagResource"],
+  /** Changes to an existing backup plan and its selections. */
+  backupPlans: ["backup:UpdateBackupPlan", "backup:DeleteBackupPlan", "backup:CreateBackupSelection", "backup:DeleteBackupSelection", "backup:TagResource", "backup:UntagResource"],
+  /** Changes to existing Cost Explorer anomaly monitors and subscriptions. */
+  costAnomalies: ["ce:UpdateAnomalyMonitor", "ce:DeleteAnomalyMonitor", "ce:UpdateAnomalySubscription", "ce:DeleteAnomalySubscription", "ce:TagResource", "ce:UntagResource"],
+  /** A pool's role groups and the users Terraform invites into them (Cognito sends the invitation). */
+  cognitoUsersAndGroups: ["cognito-idp:CreateGroup", "cognito-idp:UpdateGroup", "cognito-idp:DeleteGroup", "cognito-idp:AdminCreateUser", "cognito-idp:AdminDeleteUser", "cognito-idp:AdminUpdateUserAttributes", "cognito-idp:AdminDeleteUserAttributes", "cognito-idp:AdminEnableUser", "cognito-idp:AdminDisableUser", "cognito-idp:AdminAddUserToGroup", "cognito-idp:AdminRemoveUserFromGroup"],
+  /** `aws_budgets_budget`: ModifyBudget covers create, update, delete and the notifications and subscribers; ViewBudget comes with ReadOnlyAccess. */
+  budgets: ["budgets:ModifyBudget", "budgets:TagResource", "budgets:UntagResource"],
   alarmsAndTopics: ["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:TagResource", "cloudwatch:UntagResource", "cloudwatch:PutDashboard", "cloudwatch:DeleteDashboards", "sns:CreateTopic", "sns:DeleteTopic", "sns:SetTopicAttributes", "sns:Subscribe", "sns:Unsubscribe", "sns:TagResource", "sns:UntagResource"],
 } as const;
 
@@ -87,6 +98,8 @@ export function namedResourceStatements(arn: Arns, scope: NameScope): PolicyStat
     { Sid: `S3${scope.label}Buckets`, Effect: "Allow", Action: list(DEPLOY_ACTIONS.s3), Resource: [arn.s3(p), arn.s3(`${p}/*`)] },
     { Sid: `Lambda${scope.label}Functions`, Effect: "Allow", Action: list(DEPLOY_ACTIONS.lambda), Resource: [arn.of("lambda", `function:${p}`)] },
     { Sid: "ParametersAndTables", Effect: "Allow", Action: list(DEPLOY_ACTIONS.parametersAndTables), Resource: [arn.of("ssm", `parameter/${scope.parameters}`), arn.of("dynamodb", `table/${p}`)] },
+    // Budgets are global: `arn:aws:budgets::<account>:budget/<name>`.
+    { Sid: `Budgets${scope.label}`, Effect: "Allow", Action: list(DEPLOY_ACTIONS.budgets), Resource: arn.global("budgets", `budget/${p}`) },
     {
       Sid: "AlarmsAndTopics",
       Effect: "Allow",

@@ -16,6 +16,7 @@ import {
   DescribeDBClusterSnapshotsCommand,
   DescribeDBClustersCommand,
   DescribeDBInstancesCommand,
+  EnableHttpEndpointCommand,
   ModifyDBClusterCommand,
   RDSClient,
   RestoreDBClusterFromSnapshotCommand,
@@ -122,12 +123,21 @@ function fakeRds(clock: ReturnType<typeof fakeClock>, options: { failInstance?: 
   });
   rds.on(ModifyDBClusterCommand).callsFake((input: { DBClusterIdentifier: string; EnableHttpEndpoint?: boolean; ManageMasterUserPassword?: boolean; DeletionProtection?: boolean }) => {
     const c = clusters.get(input.DBClusterIdentifier) as Cluster;
-    if (input.EnableHttpEndpoint) c.httpEndpoint = true;
+    // API reference: ModifyDBCluster's EnableHttpEndpoint "applies only to Aurora Serverless v1 DB clusters": on a
+    // Serverless v2 cluster it changes nothing; the EnableHttpEndpoint operation does (below).
     if (input.ManageMasterUserPassword) c.secretArn = `arn:aws:secretsmanager:us-east-1:222222222222:secret:rds!cluster-${c.id}`;
     if (input.DeletionProtection !== undefined) c.deletionProtection = input.DeletionProtection;
     c.status = "modifying";
     c.pending = 2;
     return {};
+  });
+  // API: EnableHttpEndpoint — by ARN; InvalidResourceStateFault while another operation is in progress.
+  rds.on(EnableHttpEndpointCommand).callsFake((input: { ResourceArn: string }) => {
+    const c = [...clusters.values()].find((candidate) => input.ResourceArn.endsWith(`:cluster:${candidate.id}`));
+    if (!c) throw awsError("ResourceNotFoundFault", `${input.ResourceArn} not found`, 404);
+    if (c.status !== "available") throw awsError("InvalidResourceStateFault", "another operation is in progress");
+    c.httpEndpoint = true;
+    return { ResourceArn: input.ResourceArn, HttpEndpointEnabled: true };
   });
   rds.on(DeleteDBInstanceCommand).callsFake((input: { DBInstanceIdentifier: string }) => {
     const instance = instances.get(input.DBInstanceIdentifier);
@@ -212,7 +222,8 @@ describe("dr drill contract (aws-sdk-client-mock)", () => {
       });
       expect(restore.DBClusterIdentifier).toMatch(/^twinstack-production-drill-\d{8}t\d{6}$/);
       expect(rds.commandCalls(CreateDBInstanceCommand)[0].args[0].input).toMatchObject({ DBInstanceClass: "db.serverless", PubliclyAccessible: false });
-      expect(rds.commandCalls(ModifyDBClusterCommand)[0].args[0].input).toMatchObject({ EnableHttpEndpoint: true, ManageMasterUserPassword: true, MasterUserSecretKmsKeyId: KEY });
+      expect(rds.commandCalls(ModifyDBClusterCommand)[0].args[0].input).toMatchObject({ ManageMasterUserPassword: true, MasterUserSecretKmsKeyId: KEY });
+      expect(rds.commandCalls(EnableHttpEndpointCommand)[0].args[0].input.ResourceArn).toMatch(/:cluster:twinstack-production-drill-/);
       // AND no write ever names the live cluster or its instances
       for (const call of writes) {
         const input = call.args[0].input as { DBClusterIdentifier?: string; DBInstanceIdentifier?: string };

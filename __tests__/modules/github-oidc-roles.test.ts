@@ -209,6 +209,7 @@ describe("restore-drill role (production account): scratch clusters only", () =>
       "rds:RestoreDBClusterToPointInTime": [scratchCluster, a(`cluster:${live}`), a("subgrp:twinstack-production-drill")].map((resource) => ({ action: "rds:RestoreDBClusterToPointInTime", resource })),
       "rds:CreateDBInstance": [scratchInstance, scratchCluster, a("pg:default.aurora-postgresql16"), a("og:default:aurora-postgresql-16")].map((resource) => ({ action: "rds:CreateDBInstance", resource })),
       "rds:ModifyDBCluster": [{ action: "rds:ModifyDBCluster", resource: scratchCluster }],
+      "rds:EnableHttpEndpoint": [{ action: "rds:EnableHttpEndpoint", resource: scratchCluster }],
       "rds:DeleteDBInstance": [{ action: "rds:DeleteDBInstance", resource: scratchInstance }],
       "rds:DeleteDBCluster": [{ action: "rds:DeleteDBCluster", resource: scratchCluster }],
       "ssm:GetParameter": ["drill/subnet-group", "drill/security-group-id"].map((name) => ({ action: "ssm:GetParameter", resource: `arn:aws:ssm:${R}:${P}:parameter/twinstack/production/${name}` })),

@@ -249,6 +249,11 @@ describe("github-oidc: staging account", () => {
       Resource: ["arn:aws:s3:::twinstack-production-uploads", "arn:aws:s3:::twinstack-production-uploads/*"],
     });
     expect(bySid.TargetUploadsMirror.Resource).toEqual(["arn:aws:s3:::twinstack-staging-uploads", "arn:aws:s3:::twinstack-staging-uploads/*"]);
+    // The Data API of the restored (Serverless v2) cluster: on for the scrub, off again after it (EnableHttpEndpoint / DisableHttpEndpoint).
+    for (const action of ["rds:EnableHttpEndpoint", "rds:DisableHttpEndpoint"]) {
+      expect(decide([policy as PolicyDocument], { action, resource: "arn:aws:rds:us-east-1:111111111111:cluster:twinstack-staging-new-r202501311200-ab12" }).allowed).toBe(true);
+      expect(decide([policy as PolicyDocument], { action, resource: "arn:aws:rds:us-east-1:222222222222:cluster:twinstack-production" }).allowed).toBe(false);
+    }
     // The write guard (scripts/lib/guard.ts) reads the target bucket's Environment tag before any write.
     expect(decide([policy as PolicyDocument], { action: "s3:GetBucketTagging", resource: "arn:aws:s3:::twinstack-staging-uploads" }).allowed).toBe(true);
     expect(decide([policy as PolicyDocument], { action: "s3:PutBucketTagging", resource: "arn:aws:s3:::twinstack-staging-uploads" }).allowed).toBe(false);

@@ -10,6 +10,7 @@ import {
   DescribeDBClusterSnapshotsCommand,
   DescribeDBClustersCommand,
   DescribeDBInstancesCommand,
+  EnableHttpEndpointCommand,
   ModifyDBClusterCommand,
   RDSClient,
   RestoreDBClusterFromSnapshotCommand,
@@ -229,11 +230,15 @@ export class RdsDrillAdapter implements DrillAws {
 
   async openDataApi(config: EnvironmentConfig, plan: DrillPlan): Promise<ObservedCluster> {
     assertScratchIdentifier(config, plan.scratchClusterId, "modify");
+    const scratch = await this.cluster(plan.scratchClusterId);
+    if (!scratch) throw new Error(`${plan.scratchClusterId} not found`);
+    // API reference: ModifyDBCluster's EnableHttpEndpoint "applies only to Aurora Serverless v1"; a Serverless v2
+    // cluster's Data API is turned on by the EnableHttpEndpoint operation, by ARN.
+    await this.call("rds:EnableHttpEndpoint", () => this.rds.send(new EnableHttpEndpointCommand({ ResourceArn: scratch.arn })));
     await this.call("rds:ModifyDBCluster", () =>
       this.rds.send(
         new ModifyDBClusterCommand({
           DBClusterIdentifier: plan.scratchClusterId,
-          EnableHttpEndpoint: true,
           // RDS keeps the password in a secret of its own, deleted with the cluster.
           ManageMasterUserPassword: true,
           MasterUserSecretKmsKeyId: plan.kmsKeyId,

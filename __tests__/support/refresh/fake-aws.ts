@@ -277,6 +277,14 @@ export class FakeAws {
     this.check();
   }
 
+  private setHttpEndpoint(account: string, resourceArn: string, enabled: boolean) {
+    const c = [...this.account(account).clusters.values()].find((candidate) => clusterArn(account, candidate.id) === resourceArn);
+    if (!c) throw new AwsError("ResourceNotFoundFault", `DBCluster ${resourceArn} not found`, 404);
+    if (c.status !== "available") throw new AwsError("InvalidResourceStateFault", `DBCluster ${c.id} is ${c.status}: another operation is in progress`);
+    c.httpEndpoint = enabled;
+    return { ResourceArn: resourceArn, HttpEndpointEnabled: enabled };
+  }
+
   private busy(resource: Timed, status: string, ms: number, next = "available"): void {
     resource.status = status;
     resource.readyAt = this.clock.now() + ms;
@@ -513,13 +521,17 @@ export class FakeAws {
         c.secret = { arn: `arn:aws:secretsmanager:${REGION}:${account}:secret:rds!cluster-${c.id}`, kmsKeyArn: key?.arn ?? "aws/secretsmanager" };
         this.busy(c, "modifying", this.latency.modifyMs);
       }
-      if (input.EnableHttpEndpoint !== undefined) {
-        c.httpEndpoint = input.EnableHttpEndpoint;
-        this.busy(c, "modifying", this.latency.modifyMs);
-      }
+      // API: ModifyDBCluster — EnableHttpEndpoint "applies only to Aurora Serverless v1 DB clusters. To enable or
+      // disable the HTTP endpoint for an Aurora Serverless v2 or provisioned DB cluster, use the EnableHttpEndpoint and
+      // DisableHttpEndpoint operations." Every cluster here is Serverless v2 (provisioned engine mode): the parameter
+      // changes nothing, as on AWS.
       if (input.DeletionProtection !== undefined) c.deletionProtection = input.DeletionProtection;
       return { DBCluster: this.clusterOut(c) };
     },
+    // API: EnableHttpEndpoint / DisableHttpEndpoint — by the cluster's ARN; ResourceNotFoundFault (404) for an unknown
+    // one, InvalidResourceStateFault "another operation is in progress" while it is not available.
+    EnableHttpEndpoint: (input: any, account) => this.setHttpEndpoint(account, input.ResourceArn, true),
+    DisableHttpEndpoint: (input: any, account) => this.setHttpEndpoint(account, input.ResourceArn, false),
     ModifyDBInstance: (input: any, account) => {
       const a = this.account(account);
       const i = a.instances.get(input.DBInstanceIdentifier);

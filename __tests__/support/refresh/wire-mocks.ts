@@ -29,6 +29,8 @@ const RDS_COMMANDS = [
   "RestoreDBClusterFromSnapshot",
   "CreateDBInstance",
   "ModifyDBCluster",
+  "EnableHttpEndpoint",
+  "DisableHttpEndpoint",
   "ModifyDBInstance",
   "AddTagsToResource",
   "DeleteDBInstance",

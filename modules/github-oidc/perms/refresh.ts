@@ -52,6 +52,7 @@ export function refreshStatements(project: string, arn: Arns, refresh: RefreshRo
         "rds:ModifyDBCluster",
         "rds:ModifyDBInstance",
         "rds:EnableHttpEndpoint",
+        "rds:DisableHttpEndpoint",
         "rds:DeleteDBCluster",
         "rds:DeleteDBInstance",
         "rds:CreateDBClusterSnapshot",

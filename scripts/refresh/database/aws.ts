@@ -18,6 +18,8 @@ import {
   DescribeDBClusterSnapshotsCommand,
   DescribeDBClustersCommand,
   DescribeDBInstancesCommand,
+  DisableHttpEndpointCommand,
+  EnableHttpEndpointCommand,
   ModifyDBClusterCommand,
   ModifyDBClusterSnapshotAttributeCommand,
   ModifyDBInstanceCommand,
@@ -272,7 +274,11 @@ export class RdsAdapter {
           tgt.send(new ModifyDBClusterCommand({ DBClusterIdentifier: action.clusterId, ManageMasterUserPassword: true, MasterUserSecretKmsKeyId: action.kmsKeyId, ApplyImmediately: true })),
         );
       case "setHttpEndpoint":
-        return run("rds:ModifyDBCluster", () => tgt.send(new ModifyDBClusterCommand({ DBClusterIdentifier: action.clusterId, EnableHttpEndpoint: action.enabled, ApplyImmediately: true })));
+        // API reference: ModifyDBCluster's EnableHttpEndpoint "applies only to Aurora Serverless v1"; a Serverless v2
+        // cluster's Data API is switched with the EnableHttpEndpoint / DisableHttpEndpoint operations.
+        return action.enabled
+          ? run("rds:EnableHttpEndpoint", () => tgt.send(new EnableHttpEndpointCommand({ ResourceArn: action.clusterArn })))
+          : run("rds:DisableHttpEndpoint", () => tgt.send(new DisableHttpEndpointCommand({ ResourceArn: action.clusterArn })));
       case "tagCluster":
         return run("rds:AddTagsToResource", () =>
           (action.account === "source" ? src : tgt).send(new AddTagsToResourceCommand({ ResourceName: action.arn, Tags: tagList(action.tags) })),

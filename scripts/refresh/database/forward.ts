@@ -193,7 +193,8 @@ export function databaseSteps(ctx: DatabaseContext, o: ObservedDatabase): StepSp
       if (!cluster.httpEndpointEnabled) return { state: "todo", detail: "HTTP endpoint off" };
       return statusOf("cluster", cluster.id, cluster.status);
     }),
-    actions: () => [{ kind: "setHttpEndpoint", clusterId: n.newCluster, enabled: true }],
+    // Serverless v2: the EnableHttpEndpoint operation, by ARN (ModifyDBCluster's parameter is for Serverless v1 only).
+    actions: (obs) => [{ kind: "setHttpEndpoint", clusterArn: newClusterNow(obs)!.arn, enabled: true }],
   };
 
   const scrubStep: StepSpec = {
@@ -228,7 +229,7 @@ export function databaseSteps(ctx: DatabaseContext, o: ObservedDatabase): StepSp
       if (cluster.httpEndpointEnabled !== dataApi) return { state: "todo", detail: `HTTP endpoint ${cluster.httpEndpointEnabled ? "on" : "off"}` };
       return statusOf("cluster", cluster.id, cluster.status);
     }),
-    actions: () => [{ kind: "setHttpEndpoint", clusterId: n.newCluster, enabled: dataApi }],
+    actions: (obs) => [{ kind: "setHttpEndpoint", clusterArn: newClusterNow(obs)!.arn, enabled: dataApi }],
   };
 
   const retireStep: StepSpec = {

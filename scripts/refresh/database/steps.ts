@@ -55,7 +55,7 @@ export type Action =
     }
   | { kind: "createInstance"; instanceId: string; clusterId: string; promotionTier: number; tags: Record<string, string> }
   | { kind: "manageMasterPassword"; clusterId: string; kmsKeyId: string }
-  | { kind: "setHttpEndpoint"; clusterId: string; enabled: boolean }
+  | { kind: "setHttpEndpoint"; clusterArn: string; enabled: boolean }
   | { kind: "scrub"; clusterId: string; clusterArn: string; secretArn?: string; database: string }
   | { kind: "converge"; clusterId: string }
   | { kind: "tagCluster"; account: Account; arn: string; tags: Record<string, string> }

@@ -95,7 +95,9 @@ describeWithTools("every environment applies into the emulator and converges", [
       }
     });
     // Wall time per environment, for the issue note.
-    for (const run of runs.values()) console.log(`${run.config.name}: ${JSON.stringify(run.seconds)} (all environments ${((Date.now() - started) / 1000).toFixed(0)} s)`);
+    for (const run of runs.values()) {
+      console.log(`${run.config.name}: ${JSON.stringify(run.seconds)} (all environments ${((Date.now() - started) / 1000).toFixed(0)} s)${run.error ? `\nFAILED: ${run.error.message}` : ""}`);
+    }
   }, 15 * 60 * 1000);
 
   afterAll(async () => {

@@ -9,8 +9,7 @@ import { GetFunctionConfigurationCommand, LambdaClient } from "@aws-sdk/client-l
 import { RDSClient } from "@aws-sdk/client-rds";
 import { Command } from "commander";
 import { stackId } from "../../environments/naming";
-import { environmentInputs, resolveEnvironment } from "../../environments/registry";
-import { SandboxState, readSandboxState } from "../lib/aws-context";
+import { SandboxState, readSandboxState, sandboxEnvironment } from "../lib/aws-context";
 import { maskAccounts } from "../refresh/core";
 import { maskedUrl, readDataPlane, serverForCluster } from "./dataplane";
 import { assumeRoleCredentials } from "./emulator";
@@ -31,7 +30,7 @@ export interface EnvironmentStatus {
 export async function environmentStatus(name: string): Promise<EnvironmentStatus> {
   const sandbox = readSandboxState();
   if (!sandbox) throw new Error("the sandbox is not running: npm start");
-  const config = resolveEnvironment(name, environmentInputs({ TWINSTACK_SINGLE_ACCOUNT: sandbox.accountId }));
+  const config = sandboxEnvironment(name, sandbox);
   const services = readSandboxServices();
   const plane = readDataPlane();
   const credentials = await assumeRoleCredentials(sandbox.endpoint, config.deployRoleArn as string, "sandbox-status");

@@ -22,9 +22,8 @@ import { Command } from "commander";
 import { Client } from "pg";
 import type { EnvironmentConfig } from "../../environments/config";
 import { bootstrapStackId, stackId } from "../../environments/naming";
-import { environmentInputs, resolveEnvironment } from "../../environments/registry";
 import { embeddedPostgresUnavailableReason, postgresBinaries } from "../db/embedded";
-import { SANDBOX_STATE_FILE, SandboxState, processAlive, readSandboxState, sandboxEnv } from "../lib/aws-context";
+import { SANDBOX_STATE_FILE, SandboxState, processAlive, readSandboxState, sandboxCommandEnv, sandboxEnv, sandboxEnvironment } from "../lib/aws-context";
 import { StackRunner, changesOf } from "../lib/deploy";
 import { StepList } from "../lib/progress";
 import { REPO_ROOT, synthesizeTo } from "../lib/synth";
@@ -97,10 +96,7 @@ async function main(): Promise<void> {
   });
 
   // 2. The emulator (reused when running) and one PostgreSQL per environment.
-  const inputsFor = (account: string) => environmentInputs({ TWINSTACK_SINGLE_ACCOUNT: account });
-  const environments = ["staging", "production"].map((name) => resolveEnvironment(name, inputsFor(SANDBOX_ACCOUNT)));
-  const [staging, production] = environments;
-  const { sandbox, plane, freshServers } = await steps.step("Starting the emulated AWS and one PostgreSQL per environment", async (note) => {
+  const { sandbox, plane, freshServers, environments } = await steps.step("Starting the emulated AWS and one PostgreSQL per environment", async (note) => {
     let state = options.fresh ? undefined : running;
     if (options.fresh) await stopEverything();
     if (!state) {
@@ -111,6 +107,9 @@ async function main(): Promise<void> {
       state = { endpoint: emulator.endpoint, pid: emulator.pid, startedAt: new Date().toISOString(), accountId: SANDBOX_ACCOUNT, region: SANDBOX_REGION, deployment };
       writeFileSync(SANDBOX_STATE_FILE, `${JSON.stringify(state, null, 2)}\n`);
     }
+    // The single-account topology is honoured only against a loopback emulator: resolved once its endpoint is known.
+    const sandboxState = state;
+    const configs = ["staging", "production"].map((name) => sandboxEnvironment(name, sandboxState));
     const existing = readDataPlane();
     const dataPlane = existing ?? newDataPlane();
     const live = Object.values(dataPlane.clusters).filter(serverAlive);
@@ -118,18 +117,19 @@ async function main(): Promise<void> {
     const fresh: Record<string, DataPlaneServer> = {};
     if (live.length === 0) {
       await Promise.all(
-        environments.map(async (config) => {
+        configs.map(async (config) => {
           fresh[config.name] = await startClusterServer(dataPlane, { label: `${config.name}-initial`, identifier: stackId(config), masterUser: config.database.masterUsername, database: config.database.databaseName });
         }),
       );
     }
     writeDataPlane(dataPlane);
     note(`emulator ${state.endpoint} (pid ${state.pid}); PostgreSQL ${Object.values(fresh).length ? Object.entries(fresh).map(([env, s]) => `${env} :${s.port}`).join(", ") : `${live.length} running, reused`}`);
-    return { sandbox: state, plane: dataPlane, freshServers: fresh };
+    return { sandbox: state, plane: dataPlane, freshServers: fresh, environments: configs };
   });
+  const [staging, production] = environments;
 
   const deployment = sandbox.deployment ?? { gitSha: "unknown", deployedAt: "unknown" };
-  const env: NodeJS.ProcessEnv = { ...process.env, ...sandboxEnv(sandbox), TWINSTACK_SINGLE_ACCOUNT: sandbox.accountId };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...sandboxCommandEnv(sandbox) };
   delete env.AWS_PROFILE;
   delete env.AWS_SESSION_TOKEN;
   const record: SandboxServices = { ...(services ?? {}), completedAt: undefined };
@@ -359,7 +359,7 @@ function sandboxComplete(services: SandboxServices): boolean {
 async function reuse(sandbox: SandboxState): Promise<void> {
   const steps = new StepList(1);
   console.log("twinstack sandbox: already running — reusing it (npm start -- --fresh replaces it)\n");
-  const env = { ...process.env, ...sandboxEnv(sandbox), TWINSTACK_SINGLE_ACCOUNT: sandbox.accountId };
+  const env = { ...process.env, ...sandboxCommandEnv(sandbox) };
   await steps.step("Smoke-testing staging and production (npm run smoke -- <env>)", async (note) => {
     note((await Promise.all(["staging", "production"].map((name) => smoke(name, env)))).join("; "));
   });

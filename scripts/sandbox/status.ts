@@ -75,7 +75,7 @@ next:
   curl ${statuses[0]?.api.url ?? "http://127.0.0.1:<port>"}/version            # the API (GET /me needs a token from the pool)
   npm run smoke -- staging                         # /health, /version, the authorizer
   npm run db:migrate -- staging                    # migrations + the API user's grants (idempotent)
-  npm run plan -- staging --skip-provider-lock     # no change but the allowlisted emulator quirks (the flag: offline provider mirror)
+  npm run plan -- staging                          # no change but the allowlisted emulator quirks (offline with a provider mirror)
   npm run refresh -- plan --from production --to staging
   npm run sandbox:down                             # stop everything: emulator, PostgreSQL, gateway`);
 }

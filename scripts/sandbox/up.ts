@@ -236,7 +236,7 @@ async function main(): Promise<void> {
   // 9. The refresh, both halves, with the scrub.
   const teamAccounts = new Set([...staging.users, ...production.users].map((user) => user.email));
   const before = await sampleRows(plane, rds, stackId(production), seeded.people.filter((p) => !teamAccounts.has(p.email)).slice(0, 3).map((p) => p.id));
-  await steps.step("Refreshing staging from production: database (snapshot, restore, scrub, swap) and uploads, in parallel", async (note) => {
+  await steps.step("Refreshing staging from production: database (snapshot, restore, scrub, swap, converge) and uploads, in parallel", async (note) => {
     const source = await serverForCluster(plane, rds, stackId(production));
     if (!source) throw new Error("production's cluster has no PostgreSQL");
     // The data the restored cluster will hold: a physical copy of production's, as of now.
@@ -268,22 +268,15 @@ async function main(): Promise<void> {
     note(`database: ${events.filter((e) => e.half === "database" && e.state === "done").map((e) => e.step).join(" → ")}; uploads: ${objects?.identifiers?.copied ?? "?"} copied; old staging's PostgreSQL stopped (${stopped.length})`);
   });
 
-  // 10. Staging converges: its function's settings follow the restored cluster. The emulator
-  // renames a cluster's endpoint along with it (AWS keeps the name), so Terraform has settings to
-  // update; a refresh that converges by itself leaves nothing to apply here.
-  const converged = await steps.step("Converging staging with Terraform (what changed with the swap, if anything)", async (note) => {
-    const converge = await runners.staging.replan("converge.tfplan");
-    const changes = changesOf(converge.plan);
-    const refused = changes.filter((c) => c.actions.some((a) => a !== "update" && a !== "no-op"));
-    if (refused.length > 0) throw new Error(`converging staging would replace or destroy: ${refused.map((c) => `${c.address} (${c.actions.join("+")})`).join(", ")}`);
-    const beyondQuirks = changes.filter((c) => c.attributes.some((attribute) => !isQuirk(c.type, attribute)));
-    if (beyondQuirks.length === 0) {
-      note(changes.length === 0 ? "nothing to change" : "nothing to change but the allowlisted emulator quirks");
-      return false;
-    }
-    await runners.staging.apply(join(runners.staging.dir, "converge.tfplan"));
-    note(`updated in place: ${beyondQuirks.map((c) => `${c.address} (${c.attributes.filter((a) => !isQuirk(c.type, a)).join(", ")})`).join("; ")}`);
-    return true;
+  // 10. The refresh converged staging's stack with Terraform after the swap (its converge step:
+  // the function's settings, the grant, SSM follow the restored cluster). What Terraform does not
+  // own converges the way it does after every apply: `db:migrate`. The scrub gave every other
+  // login role of the copy a random password; on AWS the API logs in by IAM (rds_iam survives),
+  // in the sandbox by the password db:migrate sets — running it is the sandbox's "staging converges".
+  await steps.step("Converging staging's database roles after the swap (npm run db:migrate -- staging)", async (note) => {
+    const result = await runCommand(TSX, [join(REPO_ROOT, "scripts", "db", "cli.ts"), staging.name], { cwd: REPO_ROOT, env });
+    if (result.code !== 0) throw new Error(`npm run db:migrate -- staging failed (exit ${result.code}):\n${result.stdout}${result.stderr}`);
+    note(`${result.stdout.trim().split("\n").at(-1)}; the API user's login and grants set again`);
   });
 
   // 11. Staging now serves production's data, scrubbed.
@@ -320,13 +313,8 @@ async function main(): Promise<void> {
     note(await smoke("staging", env));
   });
 
-  // 13. The plan.
+  // 13. The plan: the refresh's converge applied what the swap changed; nothing may be left but quirks.
   await steps.step("Planning staging: no change but the allowlisted emulator quirks", async (note) => {
-    // Step 10's plan already showed nothing but quirks when it applied nothing: that was this plan.
-    if (!converged) {
-      note("the convergence plan above was this plan: only allowlisted emulator quirks, if anything");
-      return;
-    }
     const replan = await runners.staging.replan("after-refresh.tfplan");
     const changes = changesOf(replan.plan);
     const unexpected = changes.filter((c) => c.actions.some((a) => a !== "update") || c.attributes.some((attribute) => !isQuirk(c.type, attribute)));

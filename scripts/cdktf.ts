@@ -12,19 +12,28 @@ import { stackId } from "../environments/naming";
 import { environmentInputs, resolveEnvironment } from "../environments/registry";
 import { resolveAwsContext } from "./lib/aws-context";
 import { REPO_ROOT } from "./lib/synth";
-import { writeTerraformCliConfig } from "./lib/terraform";
+import { ProviderSource, writeTerraformCliConfig } from "./lib/terraform";
 
 const ACTIONS = { plan: "plan", apply: "apply", destroy: "destroy" } as const;
-type Action = keyof typeof ACTIONS;
+export type Action = keyof typeof ACTIONS;
+const SKIP_PROVIDER_LOCK = "--skip-provider-lock";
 
 function fail(message: string, code = 2): never {
   process.stderr.write(`twinstack: ${message}\n`);
   process.exit(code);
 }
 
-/** The mirror when the machine has one, else the registry (a plugin cache either way). */
-function terraformCliConfig(): Record<string, string> {
-  return { TF_CLI_CONFIG_FILE: writeTerraformCliConfig(join(REPO_ROOT, ".terraform-cli")).cliConfigFile };
+/**
+ * cdktf's arguments for one stack. After `terraform init`, cdktf runs `terraform providers lock
+ * -platform=linux_amd64` when the stack has no lock file; that command ignores the CLI config's
+ * `provider_installation` and asks the registry, so with an offline mirror it fails ("Could not
+ * retrieve providers for locking"). With a mirror, that step is skipped: `terraform init` still
+ * writes the lock file, with the checksum of the provider the mirror holds. With the registry,
+ * cdktf locks as usual.
+ */
+export function cdktfArguments(action: Action, stack: string, extra: string[], providerSource: ProviderSource): string[] {
+  const skipLock = providerSource.kind === "mirror" && !extra.includes(SKIP_PROVIDER_LOCK);
+  return [ACTIONS[action], stack, ...(skipLock ? [SKIP_PROVIDER_LOCK] : []), ...extra];
 }
 
 const program = new Command()
@@ -44,15 +53,17 @@ const program = new Command()
       const env = { ...process.env, ...context.env, ...(context.kind === "sandbox" ? { TWINSTACK_SINGLE_ACCOUNT: context.sandbox.accountId } : {}) };
       stack = stackId(resolveEnvironment(environment, environmentInputs(env)));
       const preview = /^preview-pr-(\d+)$/.exec(environment);
+      // The mirror when the machine has one, else the registry (a plugin cache either way).
+      const cliConfig = writeTerraformCliConfig(join(REPO_ROOT, ".terraform-cli"));
       const childEnv = {
         ...env,
-        ...terraformCliConfig(),
+        TF_CLI_CONFIG_FILE: cliConfig.cliConfigFile,
         TWINSTACK_ENVIRONMENTS: environment,
         CHECKPOINT_DISABLE: "1",
         ...(preview ? { PREVIEW_PR: preview[1] } : {}),
       };
       process.stderr.write(`twinstack: ${action} ${stack} against ${context.kind === "sandbox" ? `the sandbox (${context.sandbox.endpoint})` : `AWS (${context.source})`}\n`);
-      const child = spawn(join(REPO_ROOT, "node_modules", ".bin", "cdktf"), [action as Action, stack, ...extra], { cwd: REPO_ROOT, env: childEnv, stdio: "inherit" });
+      const child = spawn(join(REPO_ROOT, "node_modules", ".bin", "cdktf"), cdktfArguments(action as Action, stack, extra, cliConfig.providerSource), { cwd: REPO_ROOT, env: childEnv, stdio: "inherit" });
       child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
     } catch (error) {
       if (error instanceof ConfigError) fail(error.message);
@@ -60,4 +71,4 @@ const program = new Command()
     }
   });
 
-program.parse();
+if (require.main === module) program.parse();

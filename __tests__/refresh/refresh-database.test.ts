@@ -74,6 +74,18 @@ test("cross-account: snapshot in production, share with staging's account, resto
   expect(JSON.stringify(h.events.events)).not.toMatch(/111111111111|222222222222/);
 }, 60_000);
 
+test("between steps the refresh reads only what its steps decide on: the snapshot quota once, in the preflight", async () => {
+  // GIVEN production and staging
+  const world = setup();
+  // WHEN a refresh runs (it observes RDS before and after every step)
+  await runRefresh(world);
+  // THEN the quota, which only the preflight checks, was read once; the clusters at every step
+  const count = (command: string) => world.fake.calls.filter((c) => c.command === command).length;
+  expect(count("DescribeAccountAttributes")).toBe(1);
+  expect(count("DescribeDBClusters")).toBeGreaterThan(20);
+  expectRefreshed(world);
+}, 60_000);
+
 test("AWS-managed key (aws/rds) source: a copy under the source CMK is shared instead", async () => {
   const world = setup({ sourceKey: "AWS" });
   const h = await connectHalf(world);

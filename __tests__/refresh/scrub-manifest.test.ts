@@ -6,7 +6,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RefusedError } from "../../scripts/refresh/core";
-import { ScrubManifestError, loadScrubManifest, manifestFileFor, parseScrubManifest } from "../../scripts/refresh/scrub/manifest";
+import { ScrubManifestError, isAllowlisted, loadScrubManifest, manifestFileFor, parseScrubManifest } from "../../scripts/refresh/scrub/manifest";
+import { resolveEnvironment } from "../../environments/registry";
 import { validateManifestOffline } from "../../scripts/refresh/scrub/run";
 import { classificationProblems, TableInfo } from "../../scripts/refresh/scrub/schema";
 import { scrubManifest as staging } from "../../environments/staging/scrub";
@@ -17,6 +18,15 @@ test("staging's manifest is valid and previews use it", () => {
   expect(loadScrubManifest("staging").file).toBe(FILE);
   expect(manifestFileFor("preview-pr-42")).toBe(FILE);
   expect(loadScrubManifest("preview-pr-42").manifest).toEqual(loadScrubManifest("staging").manifest);
+});
+
+test("GIVEN staging's team accounts (environments/staging users) WHEN a refresh scrubs the copy THEN each keeps its address and so its staging sign-in", () => {
+  // Not allowlisted, a team account is scrubbed like a customer: masked address, no Cognito link,
+  // and signing in to staging after a refresh answers 403 NoAccount.
+  const { manifest } = loadScrubManifest("staging");
+  const team = resolveEnvironment("staging").users.map((user) => user.email);
+  expect(team.length).toBeGreaterThan(0);
+  expect(team.filter((email) => !isAllowlisted(manifest, email))).toEqual([]);
 });
 
 test.each([

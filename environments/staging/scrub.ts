@@ -1,4 +1,5 @@
 import type { ScrubManifestInput } from "../../scripts/refresh/scrub/manifest";
+import { staging } from "./config";
 
 /**
  * How a production copy is made safe before it becomes staging (and every preview): each table
@@ -8,8 +9,9 @@ import type { ScrubManifestInput } from "../../scripts/refresh/scrub/manifest";
  */
 export const scrubManifest: ScrubManifestInput = {
   emails: {
-    // The team's own test accounts keep their addresses and, through them, their staging sign-in.
-    allow: { addresses: ["qa@example.com", "ops@example.com"], domains: ["twinstack-test.example.com"] },
+    // The team's own test accounts keep their addresses and, through them, their staging sign-in:
+    // staging's configured users (environments/staging/config.ts, one list) and these.
+    allow: { addresses: [...(staging.users ?? []).map((user) => user.email), "qa@example.com", "ops@example.com"], domains: ["twinstack-test.example.com"] },
     maskedDomain: "staging.example.com",
   },
   tables: {

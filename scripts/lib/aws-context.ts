@@ -5,6 +5,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import type { EnvironmentConfig } from "../../environments/config";
+import { environmentInputs, resolveEnvironment } from "../../environments/registry";
 import { REPO_ROOT } from "./synth";
 
 /** Written by `npm start`, removed by `npm run sandbox:down`. */
@@ -55,6 +57,19 @@ export function sandboxEnv(sandbox: Pick<SandboxState, "endpoint" | "region" | "
   };
 }
 
+/**
+ * What a command run against the sandbox sees: `sandboxEnv` plus the single-account topology the
+ * sandbox deployed (TWINSTACK_SINGLE_ACCOUNT is honoured only with a loopback AWS_ENDPOINT_URL).
+ */
+export function sandboxCommandEnv(sandbox: Pick<SandboxState, "endpoint" | "region" | "deployment" | "accountId">): NodeJS.ProcessEnv {
+  return { ...sandboxEnv(sandbox), TWINSTACK_SINGLE_ACCOUNT: sandbox.accountId };
+}
+
+/** An environment's config as the sandbox deployed it: every environment in the sandbox's one account. */
+export function sandboxEnvironment(name: string, sandbox: Pick<SandboxState, "endpoint" | "region" | "deployment" | "accountId">): EnvironmentConfig {
+  return resolveEnvironment(name, environmentInputs(sandboxCommandEnv(sandbox)));
+}
+
 function realCredentialSource(env: NodeJS.ProcessEnv): string | undefined {
   if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) return "environment variables";
   if (env.AWS_WEB_IDENTITY_TOKEN_FILE && env.AWS_ROLE_ARN) return "web identity (OIDC)";
@@ -90,6 +105,6 @@ export function useSandboxIfRunning(env: NodeJS.ProcessEnv = process.env, stateF
   if (!sandbox) return undefined;
   delete env.AWS_PROFILE;
   delete env.AWS_SESSION_TOKEN;
-  Object.assign(env, sandboxEnv(sandbox), { TWINSTACK_SINGLE_ACCOUNT: sandbox.accountId });
+  Object.assign(env, sandboxCommandEnv(sandbox));
   return sandbox;
 }

@@ -9,8 +9,7 @@ import { GetFunctionConfigurationCommand, LambdaClient } from "@aws-sdk/client-l
 import { RDSClient } from "@aws-sdk/client-rds";
 import { Command } from "commander";
 import { stackId } from "../../environments/naming";
-import { environmentInputs, resolveEnvironment } from "../../environments/registry";
-import { SandboxState, readSandboxState } from "../lib/aws-context";
+import { SandboxState, readSandboxState, sandboxEnvironment } from "../lib/aws-context";
 import { maskAccounts } from "../refresh/core";
 import { maskedUrl, readDataPlane, serverForCluster } from "./dataplane";
 import { assumeRoleCredentials } from "./emulator";
@@ -31,7 +30,7 @@ export interface EnvironmentStatus {
 export async function environmentStatus(name: string): Promise<EnvironmentStatus> {
   const sandbox = readSandboxState();
   if (!sandbox) throw new Error("the sandbox is not running: npm start");
-  const config = resolveEnvironment(name, environmentInputs({ TWINSTACK_SINGLE_ACCOUNT: sandbox.accountId }));
+  const config = sandboxEnvironment(name, sandbox);
   const services = readSandboxServices();
   const plane = readDataPlane();
   const credentials = await assumeRoleCredentials(sandbox.endpoint, config.deployRoleArn as string, "sandbox-status");
@@ -76,7 +75,7 @@ next:
   curl ${statuses[0]?.api.url ?? "http://127.0.0.1:<port>"}/version            # the API (GET /me needs a token from the pool)
   npm run smoke -- staging                         # /health, /version, the authorizer
   npm run db:migrate -- staging                    # migrations + the API user's grants (idempotent)
-  npm run plan -- staging --skip-provider-lock     # no change but the allowlisted emulator quirks (the flag: offline provider mirror)
+  npm run plan -- staging                          # no change but the allowlisted emulator quirks (offline with a provider mirror)
   npm run refresh -- plan --from production --to staging
   npm run sandbox:down                             # stop everything: emulator, PostgreSQL, gateway`);
 }

@@ -22,13 +22,13 @@ import { Command } from "commander";
 import { Client } from "pg";
 import type { EnvironmentConfig } from "../../environments/config";
 import { bootstrapStackId, stackId } from "../../environments/naming";
-import { environmentInputs, resolveEnvironment } from "../../environments/registry";
 import { embeddedPostgresUnavailableReason, postgresBinaries } from "../db/embedded";
-import { SANDBOX_STATE_FILE, SandboxState, processAlive, readSandboxState, sandboxEnv } from "../lib/aws-context";
+import { SANDBOX_STATE_FILE, SandboxState, processAlive, readSandboxState, sandboxCommandEnv, sandboxEnv, sandboxEnvironment } from "../lib/aws-context";
 import { StackRunner, changesOf } from "../lib/deploy";
 import { StepList } from "../lib/progress";
 import { REPO_ROOT, synthesizeTo } from "../lib/synth";
 import { MissingToolError, assertTerraformAvailable, describeProviderSource, runCommand, writeTerraformCliConfig } from "../lib/terraform";
+import { isAllowlisted, loadScrubManifest } from "../refresh/scrub/manifest";
 import { maskEmail, seedUsers } from "../users/seed";
 import {
   DataPlane,
@@ -97,10 +97,7 @@ async function main(): Promise<void> {
   });
 
   // 2. The emulator (reused when running) and one PostgreSQL per environment.
-  const inputsFor = (account: string) => environmentInputs({ TWINSTACK_SINGLE_ACCOUNT: account });
-  const environments = ["staging", "production"].map((name) => resolveEnvironment(name, inputsFor(SANDBOX_ACCOUNT)));
-  const [staging, production] = environments;
-  const { sandbox, plane, freshServers } = await steps.step("Starting the emulated AWS and one PostgreSQL per environment", async (note) => {
+  const { sandbox, plane, freshServers, environments } = await steps.step("Starting the emulated AWS and one PostgreSQL per environment", async (note) => {
     let state = options.fresh ? undefined : running;
     if (options.fresh) await stopEverything();
     if (!state) {
@@ -111,6 +108,9 @@ async function main(): Promise<void> {
       state = { endpoint: emulator.endpoint, pid: emulator.pid, startedAt: new Date().toISOString(), accountId: SANDBOX_ACCOUNT, region: SANDBOX_REGION, deployment };
       writeFileSync(SANDBOX_STATE_FILE, `${JSON.stringify(state, null, 2)}\n`);
     }
+    // The single-account topology is honoured only against a loopback emulator: resolved once its endpoint is known.
+    const sandboxState = state;
+    const configs = ["staging", "production"].map((name) => sandboxEnvironment(name, sandboxState));
     const existing = readDataPlane();
     const dataPlane = existing ?? newDataPlane();
     const live = Object.values(dataPlane.clusters).filter(serverAlive);
@@ -118,18 +118,19 @@ async function main(): Promise<void> {
     const fresh: Record<string, DataPlaneServer> = {};
     if (live.length === 0) {
       await Promise.all(
-        environments.map(async (config) => {
+        configs.map(async (config) => {
           fresh[config.name] = await startClusterServer(dataPlane, { label: `${config.name}-initial`, identifier: stackId(config), masterUser: config.database.masterUsername, database: config.database.databaseName });
         }),
       );
     }
     writeDataPlane(dataPlane);
     note(`emulator ${state.endpoint} (pid ${state.pid}); PostgreSQL ${Object.values(fresh).length ? Object.entries(fresh).map(([env, s]) => `${env} :${s.port}`).join(", ") : `${live.length} running, reused`}`);
-    return { sandbox: state, plane: dataPlane, freshServers: fresh };
+    return { sandbox: state, plane: dataPlane, freshServers: fresh, environments: configs };
   });
+  const [staging, production] = environments;
 
   const deployment = sandbox.deployment ?? { gitSha: "unknown", deployedAt: "unknown" };
-  const env: NodeJS.ProcessEnv = { ...process.env, ...sandboxEnv(sandbox), TWINSTACK_SINGLE_ACCOUNT: sandbox.accountId };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...sandboxCommandEnv(sandbox) };
   delete env.AWS_PROFILE;
   delete env.AWS_SESSION_TOKEN;
   const record: SandboxServices = { ...(services ?? {}), completedAt: undefined };
@@ -236,7 +237,7 @@ async function main(): Promise<void> {
   // 9. The refresh, both halves, with the scrub.
   const teamAccounts = new Set([...staging.users, ...production.users].map((user) => user.email));
   const before = await sampleRows(plane, rds, stackId(production), seeded.people.filter((p) => !teamAccounts.has(p.email)).slice(0, 3).map((p) => p.id));
-  await steps.step("Refreshing staging from production: database (snapshot, restore, scrub, swap) and uploads, in parallel", async (note) => {
+  await steps.step("Refreshing staging from production: database (snapshot, restore, scrub, swap, converge) and uploads, in parallel", async (note) => {
     const source = await serverForCluster(plane, rds, stackId(production));
     if (!source) throw new Error("production's cluster has no PostgreSQL");
     // The data the restored cluster will hold: a physical copy of production's, as of now.
@@ -268,22 +269,15 @@ async function main(): Promise<void> {
     note(`database: ${events.filter((e) => e.half === "database" && e.state === "done").map((e) => e.step).join(" → ")}; uploads: ${objects?.identifiers?.copied ?? "?"} copied; old staging's PostgreSQL stopped (${stopped.length})`);
   });
 
-  // 10. Staging converges: its function's settings follow the restored cluster. The emulator
-  // renames a cluster's endpoint along with it (AWS keeps the name), so Terraform has settings to
-  // update; a refresh that converges by itself leaves nothing to apply here.
-  const converged = await steps.step("Converging staging with Terraform (what changed with the swap, if anything)", async (note) => {
-    const converge = await runners.staging.replan("converge.tfplan");
-    const changes = changesOf(converge.plan);
-    const refused = changes.filter((c) => c.actions.some((a) => a !== "update" && a !== "no-op"));
-    if (refused.length > 0) throw new Error(`converging staging would replace or destroy: ${refused.map((c) => `${c.address} (${c.actions.join("+")})`).join(", ")}`);
-    const beyondQuirks = changes.filter((c) => c.attributes.some((attribute) => !isQuirk(c.type, attribute)));
-    if (beyondQuirks.length === 0) {
-      note(changes.length === 0 ? "nothing to change" : "nothing to change but the allowlisted emulator quirks");
-      return false;
-    }
-    await runners.staging.apply(join(runners.staging.dir, "converge.tfplan"));
-    note(`updated in place: ${beyondQuirks.map((c) => `${c.address} (${c.attributes.filter((a) => !isQuirk(c.type, a)).join(", ")})`).join("; ")}`);
-    return true;
+  // 10. The refresh converged staging's stack with Terraform after the swap (its converge step:
+  // the function's settings, the grant, SSM follow the restored cluster). What Terraform does not
+  // own converges the way it does after every apply: `db:migrate`. The scrub gave every other
+  // login role of the copy a random password; on AWS the API logs in by IAM (rds_iam survives),
+  // in the sandbox by the password db:migrate sets — running it is the sandbox's "staging converges".
+  await steps.step("Converging staging's database roles after the swap (npm run db:migrate -- staging)", async (note) => {
+    const result = await runCommand(TSX, [join(REPO_ROOT, "scripts", "db", "cli.ts"), staging.name], { cwd: REPO_ROOT, env });
+    if (result.code !== 0) throw new Error(`npm run db:migrate -- staging failed (exit ${result.code}):\n${result.stdout}${result.stderr}`);
+    note(`${result.stdout.trim().split("\n").at(-1)}; the API user's login and grants set again`);
   });
 
   // 11. Staging now serves production's data, scrubbed.
@@ -294,7 +288,10 @@ async function main(): Promise<void> {
       const other = after.find((a) => a.id === row.id);
       console.log(`    ${describePerson(row).padEnd(50)} ${other ? describePerson(other) : "(missing)"}`);
     }
-    const leaks = await productionEmailsIn(plane, rds, stackId(staging), seeded.people.map((p) => p.email));
+    // Production's addresses outside the allowlist of staging's scrub manifest (the team's accounts keep theirs).
+    const { manifest } = loadScrubManifest(staging.name);
+    const customers = seeded.people.map((p) => p.email).filter((email) => !isAllowlisted(manifest, email));
+    const leaks = await productionEmailsIn(plane, rds, stackId(staging), customers);
     if (leaks.length > 0) throw new Error(`production email addresses found in staging's database: ${leaks.map((l) => `${l.table}.${l.column}: ${maskEmail(l.email)}`).join(", ")}`);
     const qa = staging.users[0];
     if (!qa) throw new Error("staging has no team account (environments/staging users) to sign in with");
@@ -312,7 +309,7 @@ async function main(): Promise<void> {
     console.log(`      GET /me           → ${maskEmail(profile.email)}, ${profile.fullName} (production's row, scrubbed)`);
     console.log(`      GET /me/projects  → ${listed.length} project(s) from production: ${listed.map((p) => p.name).join(", ")}`);
     console.log(`      POST /projects    → 201 (the API user writes)`);
-    note(`no production email address in staging's database (${seeded.people.length} checked in every text column)`);
+    note(`no production email address outside the allowlist in staging's database (${customers.length} checked in every text column; ${seeded.people.length - customers.length} allowlisted team accounts kept)`);
   });
 
   // 12. Smoke again.
@@ -320,13 +317,8 @@ async function main(): Promise<void> {
     note(await smoke("staging", env));
   });
 
-  // 13. The plan.
+  // 13. The plan: the refresh's converge applied what the swap changed; nothing may be left but quirks.
   await steps.step("Planning staging: no change but the allowlisted emulator quirks", async (note) => {
-    // Step 10's plan already showed nothing but quirks when it applied nothing: that was this plan.
-    if (!converged) {
-      note("the convergence plan above was this plan: only allowlisted emulator quirks, if anything");
-      return;
-    }
     const replan = await runners.staging.replan("after-refresh.tfplan");
     const changes = changesOf(replan.plan);
     const unexpected = changes.filter((c) => c.actions.some((a) => a !== "update") || c.attributes.some((attribute) => !isQuirk(c.type, attribute)));
@@ -359,7 +351,7 @@ function sandboxComplete(services: SandboxServices): boolean {
 async function reuse(sandbox: SandboxState): Promise<void> {
   const steps = new StepList(1);
   console.log("twinstack sandbox: already running — reusing it (npm start -- --fresh replaces it)\n");
-  const env = { ...process.env, ...sandboxEnv(sandbox), TWINSTACK_SINGLE_ACCOUNT: sandbox.accountId };
+  const env = { ...process.env, ...sandboxCommandEnv(sandbox) };
   await steps.step("Smoke-testing staging and production (npm run smoke -- <env>)", async (note) => {
     note((await Promise.all(["staging", "production"].map((name) => smoke(name, env)))).join("; "));
   });

@@ -131,18 +131,19 @@ export class RdsAdapter {
         if (!notFound(error)) throw error;
       }
     }
-    const views: SnapshotView[] = [];
-    for (const s of tagged) {
-      let shared: string[] = [];
-      if (s.SnapshotType === "manual" && s.Status === "available") {
-        const attrs = await this.call("rds:DescribeDBClusterSnapshotAttributes", () =>
-          rds.send(new DescribeDBClusterSnapshotAttributesCommand({ DBClusterSnapshotIdentifier: s.DBClusterSnapshotIdentifier })),
-        );
-        shared = attrs.DBClusterSnapshotAttributesResult?.DBClusterSnapshotAttributes?.find((a) => a.AttributeName === "restore")?.AttributeValues ?? [];
-      }
-      views.push(snapshotView(s, shared));
-    }
-    return views;
+    // One attributes call per available manual snapshot, concurrently (the SDK client bounds its sockets).
+    return Promise.all(
+      tagged.map(async (s) => {
+        let shared: string[] = [];
+        if (s.SnapshotType === "manual" && s.Status === "available") {
+          const attrs = await this.call("rds:DescribeDBClusterSnapshotAttributes", () =>
+            rds.send(new DescribeDBClusterSnapshotAttributesCommand({ DBClusterSnapshotIdentifier: s.DBClusterSnapshotIdentifier })),
+          );
+          shared = attrs.DBClusterSnapshotAttributesResult?.DBClusterSnapshotAttributes?.find((a) => a.AttributeName === "restore")?.AttributeValues ?? [];
+        }
+        return snapshotView(s, shared);
+      }),
+    );
   }
 
   async keyArn(clients: AccountClients, keyId: string): Promise<{ arn: string; manager?: string } | undefined> {
@@ -165,7 +166,12 @@ export class RdsAdapter {
     }
   }
 
-  async observe(ctx: DatabaseContext): Promise<ObservedDatabase> {
+  /**
+   * What AWS shows, every read concurrent. `quota`: also the source's manual snapshot quota, which
+   * only the preflight decides on — read there, not between steps (an endpoint that does not
+   * answer it, like the emulator, costs the retry policy's backoff on every read).
+   */
+  async observe(ctx: DatabaseContext, options: { quota?: boolean } = {}): Promise<ObservedDatabase> {
     const sameAccount = ctx.source.accountId === ctx.target.accountId;
     const [sourceAccount, targetAccount] = await Promise.all([
       this.observeAccount(this.source, ctx.sourceSnapshot),
@@ -180,7 +186,7 @@ export class RdsAdapter {
       encrypted && sourceKeyId ? this.keyArn(this.source, sourceKeyId) : undefined,
       this.keyArn(this.source, ctx.names.sourceKeyAlias),
       this.keyArn(this.target, ctx.names.targetKeyAlias),
-      this.quota(this.source.rds),
+      options.quota ? this.quota(this.source.rds) : undefined,
     ]);
     return {
       source: {

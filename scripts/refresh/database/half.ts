@@ -118,7 +118,7 @@ export class DatabaseHalf implements RefreshHalf {
 
   async plan(refreshId: string): Promise<PlanReport> {
     const ctx = this.context(refreshId);
-    const o = await this.adapter.observe(ctx);
+    const o = await this.adapter.observe(ctx, { quota: true });
     const { problems, refusals } = await this.checks(ctx, o);
     const steps = databaseSteps(ctx, o).map((spec) => {
       const status: "todo" | "done" | "skipped" = !spec.applies ? "skipped" : spec.check(o).state === "done" ? "done" : "todo";
@@ -130,7 +130,7 @@ export class DatabaseHalf implements RefreshHalf {
 
   async preflight(refreshId: string): Promise<PreflightReport> {
     const ctx = this.context(refreshId);
-    return this.checks(ctx, await this.adapter.observe(ctx));
+    return this.checks(ctx, await this.adapter.observe(ctx, { quota: true }));
   }
 
   /** Everything checked before the first write: config, inputs, the scrub's inputs, AWS state, other refreshes. */

@@ -57,7 +57,7 @@ export interface AccountObservation {
   instances: InstanceView[];
   /** Manual snapshots this tool tagged (any refresh id) plus any snapshot asked for by name. */
   snapshots: SnapshotView[];
-  /** Manual cluster snapshots in use / allowed, when the account reports it. */
+  /** Manual cluster snapshots in use / allowed, when the account reports it (read for the preflight only). */
   manualSnapshotQuota?: { used: number; max: number };
 }
 

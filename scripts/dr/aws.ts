@@ -15,7 +15,6 @@ import {
   RDSClient,
   RestoreDBClusterFromSnapshotCommand,
   RestoreDBClusterToPointInTimeCommand,
-  Tag,
 } from "@aws-sdk/client-rds";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import type { EnvironmentConfig } from "../../environments/config";
@@ -24,9 +23,8 @@ import { Clock, waitFor } from "../refresh/core";
 import { withRetries } from "../refresh/retry";
 import { assertScratchIdentifier } from "./guard";
 import { DrillObservation, DrillPlan, ObservedCluster, ObservedRecoveryPoint, isScratchCluster } from "./model";
+import { tagList, tagRecord } from "../lib/tags";
 
-const tagMap = (tags: Tag[] | undefined): Record<string, string> => Object.fromEntries((tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""]));
-const tagList = (tags: Record<string, string>): Tag[] => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 const time = (value: Date | string | undefined): number | undefined => (value ? new Date(value).getTime() : undefined);
 const notFound = (error: unknown): boolean => /NotFound/.test((error as Error)?.name ?? "");
 
@@ -39,7 +37,7 @@ function clusterView(c: DBCluster): ObservedCluster {
     engineVersion: c.EngineVersion ?? "",
     kmsKeyId: c.KmsKeyId,
     members: (c.DBClusterMembers ?? []).map((m) => m.DBInstanceIdentifier ?? "").filter(Boolean),
-    tags: tagMap(c.TagList),
+    tags: tagRecord(c.TagList),
     latestRestorableTime: time(c.LatestRestorableTime),
     earliestRestorableTime: time(c.EarliestRestorableTime),
     endpoint: c.Endpoint,

@@ -27,6 +27,7 @@ import type { EnvironmentConfig } from "../../environments/config";
 import { ENVIRONMENT_TAG, stackId } from "../../environments/naming";
 import { environmentInputs, validateEnvironments } from "../../environments/registry";
 import { RefusedError, maskAccounts, maskTail } from "../refresh/core";
+import { tagRecord } from "./tags";
 
 /** What a command writes to. */
 export type WriteResourceKind = "s3-bucket" | "rds-cluster" | "cognito-user-pool";
@@ -200,15 +201,11 @@ function unreadable(permission: string, error: unknown): TagRead {
   return { state: "unreadable", permission, detail: errorName(error) };
 }
 
-function tagMap(list: ReadonlyArray<{ Key?: string; Value?: string }> | undefined): Record<string, string> {
-  return Object.fromEntries((list ?? []).flatMap((tag) => (tag.Key === undefined ? [] : [[tag.Key, tag.Value ?? ""]])));
-}
-
 /** GetBucketTagging (s3:GetBucketTagging). A bucket without tags answers NoSuchTagSet: read, no tags. */
 export async function readBucketTags(s3: S3Client, bucket: string): Promise<TagRead> {
   try {
     const result = await s3.send(new GetBucketTaggingCommand({ Bucket: bucket }));
-    return { state: "read", tags: tagMap(result.TagSet) };
+    return { state: "read", tags: tagRecord(result.TagSet) };
   } catch (error) {
     if (errorName(error) === "NoSuchTagSet") return { state: "read", tags: {} };
     if (errorName(error) === "NoSuchBucket") return { state: "absent" };
@@ -226,9 +223,9 @@ export async function readClusterTags(rds: RDSClient, clusterId: string): Promis
     return unreadable(`rds:DescribeDBClusters on cluster ${clusterId}`, error);
   }
   if (!cluster) return { state: "absent" };
-  if (cluster.TagList) return { state: "read", tags: tagMap(cluster.TagList) };
+  if (cluster.TagList) return { state: "read", tags: tagRecord(cluster.TagList) };
   try {
-    return { state: "read", tags: tagMap((await rds.send(new ListTagsForResourceCommand({ ResourceName: cluster.DBClusterArn }))).TagList) };
+    return { state: "read", tags: tagRecord((await rds.send(new ListTagsForResourceCommand({ ResourceName: cluster.DBClusterArn }))).TagList) };
   } catch (error) {
     return unreadable(`rds:ListTagsForResource on ${cluster.DBClusterArn ?? `cluster ${clusterId}`}`, error);
   }

@@ -25,7 +25,6 @@ import {
   ModifyDBInstanceCommand,
   RDSClient,
   RestoreDBClusterFromSnapshotCommand,
-  Tag,
 } from "@aws-sdk/client-rds";
 import type { AccountClients } from "../accounts";
 import { REFRESH_TAGS } from "../../../environments/naming";
@@ -33,16 +32,15 @@ import type { Clock } from "../core";
 import { withRetries } from "../retry";
 import type { AccountObservation, ClusterView, InstanceView, ObservedDatabase, SnapshotView } from "./observation";
 import type { AwsAction, DatabaseContext } from "./steps";
+import { tagList, tagRecord } from "../../lib/tags";
 
-const tagMap = (tags: Tag[] | undefined): Record<string, string> => Object.fromEntries((tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""]));
-const tagList = (tags: Record<string, string>): Tag[] => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 
 function clusterView(c: DBCluster): ClusterView {
   return {
     id: c.DBClusterIdentifier ?? "",
     arn: c.DBClusterArn ?? "",
     status: c.Status ?? "unknown",
-    tags: tagMap(c.TagList),
+    tags: tagRecord(c.TagList),
     engine: c.Engine ?? "",
     engineVersion: c.EngineVersion ?? "",
     storageEncrypted: c.StorageEncrypted ?? false,
@@ -71,7 +69,7 @@ function snapshotView(s: DBClusterSnapshot, sharedWith: string[]): SnapshotView 
     kmsKeyId: s.KmsKeyId,
     engineVersion: s.EngineVersion,
     createdAt: s.SnapshotCreateTime ? new Date(s.SnapshotCreateTime).getTime() : undefined,
-    tags: tagMap(s.TagList),
+    tags: tagRecord(s.TagList),
     sharedWith,
   };
 }
@@ -113,7 +111,7 @@ export class RdsAdapter {
       const out = await rds.send(new DescribeDBInstancesCommand({ Marker }));
       return { items: out.DBInstances ?? [], marker: out.Marker };
     });
-    return list.map((i) => ({ id: i.DBInstanceIdentifier ?? "", arn: i.DBInstanceArn, clusterId: i.DBClusterIdentifier, status: i.DBInstanceStatus ?? "unknown", tags: tagMap(i.TagList) }));
+    return list.map((i) => ({ id: i.DBInstanceIdentifier ?? "", arn: i.DBInstanceArn, clusterId: i.DBClusterIdentifier, status: i.DBInstanceStatus ?? "unknown", tags: tagRecord(i.TagList) }));
   }
 
   /** Manual snapshots this tool tagged, plus one asked for by name (possibly automated). */
@@ -122,7 +120,7 @@ export class RdsAdapter {
       const out = await rds.send(new DescribeDBClusterSnapshotsCommand({ SnapshotType: "manual", Marker }));
       return { items: out.DBClusterSnapshots ?? [], marker: out.Marker };
     });
-    const tagged = manual.filter((s) => tagMap(s.TagList)[REFRESH_TAGS.refreshId]);
+    const tagged = manual.filter((s) => tagRecord(s.TagList)[REFRESH_TAGS.refreshId]);
     if (extra && !tagged.some((s) => s.DBClusterSnapshotIdentifier === extra || s.DBClusterSnapshotArn === extra)) {
       try {
         const out = await this.call("rds:DescribeDBClusterSnapshots", () => rds.send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: extra })));

@@ -67,6 +67,22 @@ describeWithTools("dr drill against the emulator and a real PostgreSQL", ["moto_
     return { code, out: out.join("\n"), err: err.join("\n") };
   };
 
+  test("GIVEN no --database-url and the sandbox's stand-in engine WHEN the drill runs THEN it verifies through the stand-in and releases it afterwards", async () => {
+    // GIVEN a stand-in like the sandbox's (a copy of production's PostgreSQL; here the test's server)
+    const released: string[] = [];
+    const standIn = jest.fn(async () => ({ url: databaseUrl, release: async () => void released.push("released") }));
+    const out: string[] = [];
+    const err: string[] = [];
+    // WHEN
+    const code = await main(["drill", "--env", "production", "--poll-seconds", "0.2", "--no-assume-role"], { clock: realClock, out: (l) => out.push(l), err: (l) => err.push(l), env: env(), standIn });
+    // THEN
+    expect({ code, err: err.join("\n") }).toEqual({ code: 0, err: "" });
+    expect(standIn).toHaveBeenCalledTimes(1);
+    expect(released).toEqual(["released"]);
+    expect(out.join("\n")).toMatch(/^rto_seconds=/m);
+    expect(await scratchClusters()).toEqual([]);
+  }, 60000);
+
   const scratchClusters = async () =>
     ((await rds.send(new DescribeDBClustersCommand({}))).DBClusters ?? []).map((c) => c.DBClusterIdentifier ?? "").filter((id) => id.startsWith(`${DRILL}-`));
 

@@ -11,6 +11,7 @@ import type { EnvironmentConfig } from "../../environments/config";
 import { ConfigError } from "../../environments/config";
 import { environmentInputs, resolveEnvironment } from "../../environments/registry";
 import { useSandboxIfRunning } from "../lib/aws-context";
+import { sandboxDrillStandIn } from "../sandbox/drill-standin";
 import { AccountClients, connectAccount } from "../refresh/accounts";
 import { Clock, RefusedError, maskAccounts, realClock } from "../refresh/core";
 import { DrillAws, RdsDrillAdapter } from "./aws";
@@ -27,6 +28,11 @@ export interface DrCliDeps {
   connect?: (config: EnvironmentConfig, options: { noAssumeRole: boolean; profile?: string; clock: Clock }) => Promise<AccountClients>;
   /** Overrides the AWS adapter (tests). */
   aws?: (clients: AccountClients) => DrillAws;
+  /**
+   * Emulator only, when no --database-url is given: a PostgreSQL standing in for the scratch
+   * cluster's engine (the sandbox's copy of the environment's database), released after the drill.
+   */
+  standIn?: (config: EnvironmentConfig, clients: AccountClients) => Promise<{ url: string; release(): Promise<void> } | undefined>;
   /** Overrides how the scratch cluster is queried (tests). */
   runner?: (databaseUrl: string | undefined, clients: AccountClients, resourceArn: string, secretArn: string | undefined, config: EnvironmentConfig) => QueryRunner;
 }
@@ -107,33 +113,41 @@ async function drill(options: DrillOptions, deps: DrCliDeps): Promise<number> {
     const pollSeconds = Number(options.pollSeconds);
     if (!Number.isFinite(pollSeconds) || pollSeconds <= 0) throw new RefusedError(`dr: --poll-seconds (${JSON.stringify(options.pollSeconds)}) must be a number > 0`);
     const emulated = Boolean(deps.env.AWS_ENDPOINT_URL);
-    const databaseUrl = options.databaseUrl ?? (deps.env.DR_DATABASE_URL || undefined);
-    if (databaseUrl && !emulated) throw new RefusedError("dr: --database-url is for the emulator only: on AWS the scratch cluster itself is queried through the RDS Data API");
+    const givenUrl = options.databaseUrl ?? (deps.env.DR_DATABASE_URL || undefined);
+    if (givenUrl && !emulated) throw new RefusedError("dr: --database-url is for the emulator only: on AWS the scratch cluster itself is queried through the RDS Data API");
     const config = resolveEnvironment(options.env, environmentInputs(deps.env));
 
     const connect = deps.connect ?? ((c, o) => connectAccount(c, { ...o, sessionName: `twinstack-dr-${c.name}` }));
     const clients = await connect(config, { noAssumeRole: !options.assumeRole, profile: options.profile, clock: deps.clock });
-    const aws = deps.aws?.(clients) ?? new RdsDrillAdapter(clients.rds, clients.ssm, { clock: deps.clock, pollMs: pollSeconds * 1000 });
-    const makeRunner =
-      deps.runner ??
-      ((url, c, resourceArn, secretArn, cfg) => {
-        if (url) return new PostgresQueryRunner(url);
-        if (!secretArn) throw new Error("the scratch cluster has no managed master secret for the Data API");
-        return new DataApiQueryRunner(c.rdsData, { resourceArn, secretArn, database: cfg.database.databaseName });
-      });
+    // In the sandbox the engine behind the emulated scratch cluster is a copy of the environment's PostgreSQL.
+    const standIn = emulated && !givenUrl ? await deps.standIn?.(config, clients) : undefined;
+    if (standIn) log("sandbox: the scratch cluster's engine is a copy of this environment's sandbox PostgreSQL, taken now");
+    const databaseUrl = givenUrl ?? standIn?.url;
+    try {
+      const aws = deps.aws?.(clients) ?? new RdsDrillAdapter(clients.rds, clients.ssm, { clock: deps.clock, pollMs: pollSeconds * 1000 });
+      const makeRunner =
+        deps.runner ??
+        ((url, c, resourceArn, secretArn, cfg) => {
+          if (url) return new PostgresQueryRunner(url);
+          if (!secretArn) throw new Error("the scratch cluster has no managed master secret for the Data API");
+          return new DataApiQueryRunner(c.rdsData, { resourceArn, secretArn, database: cfg.database.databaseName });
+        });
 
-    const report = await runDrill(config, source, {
-      aws,
-      clock: deps.clock,
-      usesDataApi: !databaseUrl,
-      expectedMigration: expectedMigration(),
-      connect: async (scratch) => makeRunner(databaseUrl, clients, scratch.arn, scratch.secretArn, config),
-      emit: (event) => log(`[${event.elapsedSeconds.toFixed(1).padStart(7)}s] ${event.step.padEnd(16)} ${event.state.padEnd(7)}${event.message ? ` ${maskAccounts(event.message)}` : ""}`),
-      firstQueryRetryMs: Math.min(5_000, pollSeconds * 1000),
-    });
-    if (options.json) deps.out(maskAccounts(JSON.stringify(report, null, 2)));
-    else for (const line of formatReport(report)) deps.out(maskAccounts(line));
-    return report.outcome === "passed" ? 0 : 1;
+      const report = await runDrill(config, source, {
+        aws,
+        clock: deps.clock,
+        usesDataApi: !databaseUrl,
+        expectedMigration: expectedMigration(),
+        connect: async (scratch) => makeRunner(databaseUrl, clients, scratch.arn, scratch.secretArn, config),
+        emit: (event) => log(`[${event.elapsedSeconds.toFixed(1).padStart(7)}s] ${event.step.padEnd(16)} ${event.state.padEnd(7)}${event.message ? ` ${maskAccounts(event.message)}` : ""}`),
+        firstQueryRetryMs: Math.min(5_000, pollSeconds * 1000),
+      });
+      if (options.json) deps.out(maskAccounts(JSON.stringify(report, null, 2)));
+      else for (const line of formatReport(report)) deps.out(maskAccounts(line));
+      return report.outcome === "passed" ? 0 : 1;
+    } finally {
+      await standIn?.release();
+    }
   } catch (error) {
     const exitCode = error instanceof RefusedError || error instanceof ConfigError ? 2 : 1;
     deps.err(maskAccounts(`dr: ${(error as Error).message}`));
@@ -144,7 +158,13 @@ async function drill(options: DrillOptions, deps: DrCliDeps): Promise<number> {
 if (require.main === module) {
   // `npm start` left a sandbox running: talk to it (endpoint, emulator credentials, single account).
   useSandboxIfRunning(process.env);
-  main(process.argv.slice(2), { clock: realClock, out: (line) => process.stdout.write(`${line}\n`), err: (line) => process.stderr.write(`${line}\n`), env: process.env }).then(
+  main(process.argv.slice(2), {
+    clock: realClock,
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+    env: process.env,
+    standIn: (config, clients) => sandboxDrillStandIn(config, clients.rds),
+  }).then(
     (code) => process.exit(code),
     (error: Error) => {
       process.stderr.write(`dr: ${error.message}\n`);

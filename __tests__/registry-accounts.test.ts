@@ -91,3 +91,21 @@ describe("an unprotected environment never shares a protected environment's acco
     expect(Object.keys(validateEnvironments(inputs))).toEqual(["staging", "production"]);
   });
 });
+
+describe("an unprotected environment's name never claims a protected environment's resource names", () => {
+  test("GIVEN an unprotected environment named production-scratch WHEN validated THEN refused, naming the field, the protected environment and why", () => {
+    // GIVEN: its resources would be named twinstack-production-scratch-…, which the write guard
+    // takes for production's (twinstack-production-…) and refuses at every write.
+    const scratch = { ...staging, name: "production-scratch", accountId: "333333333333", deployRoleArn: "arn:aws:iam::333333333333:role/twinstack-deploy", network: { ...staging.network, cidr: "10.40.0.0/16" } };
+    // WHEN / THEN
+    expect(() => validateEnvironments({ staging, production, "production-scratch": scratch })).toThrow(
+      'environments/production-scratch: name ("production-scratch") must not start with protected environment production\'s name and a dash: ' +
+        "its resources (twinstack-production-scratch-…) would be taken for production's (twinstack-production-…) and every write to them refused; choose another name (or mark it protected)",
+    );
+  });
+
+  test("GIVEN an unprotected environment whose name only shares letters with production (productionish) WHEN validated THEN allowed", () => {
+    const other = { ...staging, name: "productionish", accountId: "333333333333", deployRoleArn: "arn:aws:iam::333333333333:role/twinstack-deploy", network: { ...staging.network, cidr: "10.40.0.0/16" } };
+    expect(Object.keys(validateEnvironments({ staging, production, productionish: other }))).toEqual(["staging", "production", "productionish"]);
+  });
+});

@@ -4,6 +4,7 @@
  */
 import { isLoopbackEndpoint } from "./aws-target";
 import { ConfigError, EnvironmentConfig, EnvironmentConfigInput, cidrsOverlap, parseEnvironmentConfig } from "./config";
+import { stackId } from "./naming";
 import { production } from "./production/config";
 import { staging } from "./staging/config";
 
@@ -81,6 +82,7 @@ export function validateEnvironments(inputs: Record<string, EnvironmentConfigInp
     }
   }
   if (!singleAccountRegistries.has(inputs)) problems.push(...sharedAccountProblems(Object.values(valid)));
+  problems.push(...protectedNamePrefixProblems(Object.values(valid)));
   const named = Object.values(valid).filter((config) => !PREVIEW_NAME.test(config.name));
   for (let i = 0; i < named.length; i++) {
     for (let j = i + 1; j < named.length; j++) {
@@ -112,6 +114,24 @@ function sharedAccountProblems(configs: EnvironmentConfig[]): string[] {
         `environments/${config.name}: accountId (…${config.accountId.slice(-4)}) must not be the account of protected environment ${protectedByAccount.get(config.accountId)}: ` +
         "give each unprotected environment an account of its own (or mark it protected)",
     );
+}
+
+/**
+ * The write guard takes any resource named `<project>-<protected name>-…` for the protected
+ * environment's (scripts/lib/guard.ts), so an unprotected environment named that way could never
+ * be written by a refresh or a seed. Refused here, where the name is chosen, instead of at every write.
+ */
+function protectedNamePrefixProblems(configs: EnvironmentConfig[]): string[] {
+  const protectedConfigs = configs.filter((config) => config.protected);
+  return configs.flatMap((config) => {
+    if (config.protected) return [];
+    const claimed = protectedConfigs.find((owner) => stackId(config).startsWith(`${stackId(owner)}-`));
+    if (claimed === undefined) return [];
+    return [
+      `environments/${config.name}: name (${JSON.stringify(config.name)}) must not start with protected environment ${claimed.name}'s name and a dash: ` +
+        `its resources (${stackId(config)}-…) would be taken for ${claimed.name}'s (${stackId(claimed)}-…) and every write to them refused; choose another name (or mark it protected)`,
+    ];
+  });
 }
 
 /** Parses a pull-request number as given in PREVIEW_PR or a `preview-pr-<n>` name. */

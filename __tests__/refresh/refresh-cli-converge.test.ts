@@ -56,3 +56,16 @@ describe("refresh converge", () => {
     expect(lines.join("\n")).toMatch(/would destroy or replace aws_rds_cluster\.database/);
   });
 });
+
+describe("the Terraform converger's provider source", () => {
+  test("GIVEN TWINSTACK_PROVIDER_MIRROR naming a folder without the provider WHEN converging THEN it fails naming the variable, before any synthesis or Terraform (a wrong mirror is an error, never a silent fall-back to the registry)", async () => {
+    // GIVEN: in-memory, no AWS: the converger must stop before it runs anything.
+    const { terraformConverger } = await import("../../scripts/refresh/converge");
+    const { resolveEnvironment } = await import("../../environments/registry");
+    const converge = terraformConverger({ PATH: process.env.PATH, TWINSTACK_PROVIDER_MIRROR: "/nonexistent/twinstack-mirror" });
+    // WHEN / THEN
+    await expect(converge({ refreshId: "r000000000000-0000", target: resolveEnvironment("staging") })).rejects.toThrow(
+      /TWINSTACK_PROVIDER_MIRROR \(\/nonexistent\/twinstack-mirror\) does not hold registry\.terraform\.io\/hashicorp\/aws/,
+    );
+  }, 120_000);
+});

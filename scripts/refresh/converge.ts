@@ -6,29 +6,16 @@
  * works after a refresh with no manual step. It refuses a plan that would destroy or replace
  * anything: converging only updates references in place (see docs/refresh.md).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { EnvironmentConfig } from "../../environments/config";
 import { stackId } from "../../environments/naming";
 import { StackRunner, changesOf } from "../lib/deploy";
 import { synthesizeTo } from "../lib/synth";
-import { MissingToolError, findProviderMirror, writeOfflineCliConfig } from "../lib/terraform";
+import { locateProviderMirror, writeTerraformCliConfig } from "../lib/terraform";
 
 export type Converger = (ctx: { refreshId: string; target: EnvironmentConfig }) => Promise<{ message: string }>;
-
-/** A Terraform CLI config: the local provider mirror where the machine has one, else the registry. */
-function cliConfig(dir: string, env: NodeJS.ProcessEnv): string {
-  try {
-    return writeOfflineCliConfig(dir, findProviderMirror(env)).cliConfigFile;
-  } catch (error) {
-    if (!(error instanceof MissingToolError)) throw error;
-    mkdirSync(dir, { recursive: true });
-    const file = join(dir, "terraform.rc");
-    writeFileSync(file, "disable_checkpoint = true\n");
-    return file;
-  }
-}
 
 /** What a converge plan may not do: destroy or replace a resource. */
 export function convergeRefusals(changes: Array<{ address: string; actions: string[] }>): string[] {
@@ -38,6 +25,8 @@ export function convergeRefusals(changes: Array<{ address: string; actions: stri
 /** Converges the target stack through Terraform, with `env` (credentials, TWINSTACK_SINGLE_ACCOUNT, AWS_ENDPOINT_URL…). */
 export function terraformConverger(env: NodeJS.ProcessEnv): Converger {
   return async ({ target }) => {
+    // The provider's source first: a wrong TWINSTACK_PROVIDER_MIRROR is an error before any work.
+    const mirror = locateProviderMirror(env) ?? null;
     const work = mkdtempSync(join(tmpdir(), "twinstack-converge-"));
     try {
       const stack = stackId(target);
@@ -45,7 +34,7 @@ export function terraformConverger(env: NodeJS.ProcessEnv): Converger {
       const synthEnv = { ...env, TWINSTACK_ENVIRONMENTS: target.name, CHECKPOINT_DISABLE: "1" };
       const synth = await synthesizeTo(outdir, synthEnv);
       if (synth.code !== 0) throw new Error(`synthesis of ${stack} failed: ${synth.stderr.slice(-2000)}`);
-      const runner = new StackRunner(stack, outdir, cliConfig(join(work, "terraform"), env), synthEnv);
+      const runner = new StackRunner(stack, outdir, writeTerraformCliConfig(join(work, "terraform"), mirror).cliConfigFile, synthEnv);
       await runner.init();
       const planFile = await runner.plan("converge.tfplan");
       const changes = changesOf(await runner.show(planFile));

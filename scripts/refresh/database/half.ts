@@ -141,7 +141,8 @@ export class DatabaseHalf implements RefreshHalf {
 
   async run(refreshId: string, control: RunControl = NEVER_STOP): Promise<void> {
     const ctx = this.context(refreshId);
-    const report = await this.preflight(refreshId);
+    const observed = await this.adapter.observe(ctx, { quota: true });
+    const report = await this.checks(ctx, observed);
     if (report.refusals.length > 0) {
       this.emit(refreshId, "preflight", "refused", { message: report.refusals.join("\n") });
       throw new RefusedError(report.refusals.join("\n"));
@@ -151,8 +152,8 @@ export class DatabaseHalf implements RefreshHalf {
       throw new StepFailedError("preflight", report.problems.join("\n"));
     }
     this.emit(refreshId, "preflight", "done");
-    const first = await this.adapter.observe(ctx);
-    for (const { name } of databaseSteps(ctx, first)) {
+    // Only the step names are taken from this list; each step observes afresh in runStep.
+    for (const { name } of databaseSteps(ctx, observed)) {
       // The swap's second half always follows its first: stopping between them would leave staging down.
       if (name !== "swap-promote") this.stopIfAsked(ctx, name, control);
       try {

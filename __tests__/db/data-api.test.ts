@@ -55,6 +55,16 @@ describe("DataApiQueryClient", () => {
     expect(rdsData.commandCalls(RollbackTransactionCommand)).toHaveLength(1);
   });
 
+  test("a `$n` inside a string literal or a dollar-quoted body is text, not a placeholder", async () => {
+    // GIVEN a statement whose literal and function body spell `$1`
+    rdsData.on(ExecuteStatementCommand).resolves({});
+    const client = new DataApiQueryClient(new RDSDataClient({ region: "us-east-1" }), target);
+    // WHEN it runs with one parameter
+    await client.query("UPDATE prices SET label = '$1 off', note = $$costs $2$$ WHERE id = $1", [7]);
+    // THEN only the placeholder in code is renamed; the literal and the body keep their text
+    expect(rdsData.commandCalls(ExecuteStatementCommand)[0].args[0].input.sql).toBe("UPDATE prices SET label = '$1 off', note = $$costs $2$$ WHERE id = :p1");
+  });
+
   test("a nested BEGIN is refused (the Data API has no savepoints through this client)", async () => {
     rdsData.on(BeginTransactionCommand).resolves({ transactionId: "tx-3" });
     const client = new DataApiQueryClient(new RDSDataClient({ region: "us-east-1" }), target);

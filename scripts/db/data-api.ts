@@ -7,6 +7,7 @@
  * https://docs.aws.amazon.com/rdsdataservice/latest/APIReference/API_ExecuteStatement.html
  */
 import { BeginTransactionCommand, CommitTransactionCommand, ExecuteStatementCommand, RDSDataClient, RollbackTransactionCommand, SqlParameter } from "@aws-sdk/client-rds-data";
+import { positionalToNamed } from "../refresh/scrub/sql";
 import type { QueryClient } from "./migrate";
 
 export interface DataApiTarget {
@@ -49,8 +50,8 @@ export class DataApiQueryClient implements QueryClient {
       await this.client.send(new Command({ resourceArn, secretArn, transactionId }));
       return { rows: [] };
     }
-    // pg's $1 placeholders are the Data API's :p1.
-    const sql = text.replace(/\$(\d+)/g, (_, n: string) => `:p${n}`);
+    // pg's $1 placeholders are the Data API's :p1 (literals and dollar-quoted bodies keep their text).
+    const sql = positionalToNamed(text);
     const out = await this.client.send(
       new ExecuteStatementCommand({
         resourceArn,

@@ -239,7 +239,7 @@ export class EnvironmentStack extends TerraformStack {
           : undefined,
         selection: targetSupports(target, "aws_backup_selection"),
         drillNetwork: { name: drillResourcesName(config), vpcId: this.network.vpcId, subnetIds: this.network.subnetIds.isolated },
-        recoveryPointTags: { Environment: config.name },
+        recoveryPointTags: { [ENVIRONMENT_TAG]: config.name },
       });
     }
 
@@ -264,7 +264,7 @@ export class EnvironmentStack extends TerraformStack {
     this.spend = new SpendGuardrail(this, "spend", {
       name: id,
       monthlyLimitUsd: budget.monthlyLimitUsd,
-      tagFilter: budget.scope === "tag" ? { key: "Environment", value: config.name } : undefined,
+      tagFilter: budget.scope === "tag" ? { key: ENVIRONMENT_TAG, value: config.name } : undefined,
       alertPercentages: budget.alertPercentages,
       topicArn: this.monitoring.topicArns.p1,
       anomalyMonitor: anomalyMonitor ? { thresholdUsd: budget.anomalyThresholdUsd } : undefined,

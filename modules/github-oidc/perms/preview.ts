@@ -11,6 +11,7 @@
  * - Tagging an existing resource is a change of that resource: it needs the preview tags already
  *   (no re-tagging another environment's resource into reach); tags on create ride on the create.
  */
+import { ENVIRONMENT_TAG } from "../../../environments/naming";
 import type { PolicyStatement } from "../../iam/policy";
 import type { Arns } from "../arns";
 import { DEPLOY_ACTIONS, namedResourceStatements } from "./named";
@@ -56,12 +57,12 @@ export function previewStatements(project: string, arn: Arns): PolicyStatement[]
   /** The request carries the preview tags (a create). */
   const createsTagged = {
     StringEquals: { "aws:RequestTag/Project": project, "aws:RequestedRegion": regions },
-    StringLike: { "aws:RequestTag/Environment": PREVIEW_ENVIRONMENT_TAG },
+    StringLike: { [`aws:RequestTag/${ENVIRONMENT_TAG}`]: PREVIEW_ENVIRONMENT_TAG },
   };
   /** The resource already carries the preview tags (a change). */
   const ownTagged = {
     StringEquals: { "aws:ResourceTag/Project": project, "aws:RequestedRegion": regions },
-    StringLike: { "aws:ResourceTag/Environment": PREVIEW_ENVIRONMENT_TAG },
+    StringLike: { [`aws:ResourceTag/${ENVIRONMENT_TAG}`]: PREVIEW_ENVIRONMENT_TAG },
   };
   const ec2 = (type: string) => arn.of("ec2", `${type}/*`);
   const rdsPreviewCluster = arn.of("rds", `cluster:${p}`);
@@ -123,7 +124,7 @@ export function previewStatements(project: string, arn: Arns): PolicyStatement[]
       Effect: "Allow",
       Action: ["apigateway:TagResource", "cloudfront:TagResource", "cognito-idp:TagResource"],
       Resource: "*",
-      Condition: { ...createsTagged, Null: { "aws:ResourceTag/Environment": "true" } },
+      Condition: { ...createsTagged, Null: { [`aws:ResourceTag/${ENVIRONMENT_TAG}`]: "true" } },
     },
     {
       Sid: "EdgeAndIdentityChangeOwn",

@@ -3,7 +3,7 @@
  * account): exactly what `npm run refresh -- run` does, nothing else. The lock key and the
  * refresh's tag keys come from environments/naming.ts, where the refresh itself reads them.
  */
-import { REFRESH_TAGS, refreshLockKey } from "../../../environments/naming";
+import { ENVIRONMENT_TAG, REFRESH_TAGS, refreshLockKey } from "../../../environments/naming";
 import type { PolicyStatement } from "../../iam/policy";
 import type { Arns } from "../arns";
 
@@ -132,7 +132,7 @@ export function refreshStatements(project: string, arn: Arns, refresh: RefreshRo
       Effect: "Allow",
       Action: "cognito-idp:ListUsers",
       Resource: arn.of("cognito-idp", "userpool/*"),
-      Condition: { StringEquals: { "aws:ResourceTag/Environment": refresh.target, "aws:ResourceTag/Project": project } },
+      Condition: { StringEquals: { [`aws:ResourceTag/${ENVIRONMENT_TAG}`]: refresh.target, "aws:ResourceTag/Project": project } },
     },
     {
       Sid: "TargetParameters",

@@ -3,11 +3,8 @@
  * staging, production and a preview is a field here; modules never ask "am I production?".
  */
 import { z } from "zod";
-import { operationsFields, operationsIssues } from "./operations";
+import { accountId, operationsFields, operationsIssues } from "./operations";
 import { ProfileNameSchema, profileViolations, withProfileDefaults } from "./profiles";
-
-/** AWS account ids are exactly 12 digits. */
-const accountId = z.string().regex(/^\d{12}$/, "must be a 12-digit AWS account id");
 
 const ipv4Cidr = z
   .string()

@@ -7,7 +7,8 @@
  */
 import { z } from "zod";
 
-const accountId = z.string().regex(/^\d{12}$/, "must be a 12-digit AWS account id");
+/** AWS account ids are exactly 12 digits. */
+export const accountId = z.string().regex(/^\d{12}$/, "must be a 12-digit AWS account id");
 const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be a region name like us-west-2");
 const retentionDays = z.number().int().min(1, "must be ≥ 1").max(36500, "must be ≤ 36500");
 

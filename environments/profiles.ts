@@ -156,9 +156,7 @@ export function profileViolations(config: { profile: ProfileName } & { [S in Sec
     const [section, key] = field.split(".") as [Section, string];
     const value = config[section][key];
     if (typeof value !== "number") continue;
-    const tooLow = range.min !== undefined && value < range.min;
-    const tooHigh = range.max !== undefined && value > range.max;
-    if (!tooLow && !tooHigh) continue;
+    if (withinRange(value, range)) continue;
     const other = PROFILE_NAMES.filter((name) => name !== profile.name && withinRange(value, PROFILES[name].allows[field]));
     violations.push({
       path: [section, key],

@@ -1,8 +1,8 @@
 /**
  * What API Gateway's JWT authorizer checks, for the sandbox's gateway: the token's signature
  * against the issuer's JSON Web Key Set (RS256), `iss` equal to the configured issuer, `aud`
- * (ID tokens) or `client_id` (access tokens) among the configured audiences, `exp` / `nbf` in
- * range, and the route's scopes when it names any.
+ * (ID tokens) or, only when there is no `aud`, `client_id` (access tokens) among the configured
+ * audiences, `exp` / `nbf` / `iat` in range, and the route's scopes when it names any.
  * https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-jwt-authorizer.html
  * The claims are handed to the function as strings, as API Gateway does.
  */
@@ -54,8 +54,11 @@ export async function verifyJwt(token: string, config: JwtAuthorizerConfig, keys
   const exp = Number(payload.exp);
   if (!Number.isFinite(exp) || exp <= nowSeconds) throw new JwtRejected("expired");
   if (payload.nbf !== undefined && Number(payload.nbf) > nowSeconds) throw new JwtRejected("not valid yet (nbf)");
-  const audiences = [payload.aud, payload.client_id].flat().filter((value): value is string => typeof value === "string");
-  if (!audiences.some((audience) => config.audience.includes(audience))) throw new JwtRejected("audience (aud / client_id) not accepted");
+  // "iat – Must be before the current time in UTC."
+  if (payload.iat !== undefined && Number(payload.iat) > nowSeconds) throw new JwtRejected("issued in the future (iat)");
+  // "API Gateway validates client_id only if aud is not present."
+  const audiences = [payload.aud !== undefined ? payload.aud : payload.client_id].flat().filter((value): value is string => typeof value === "string");
+  if (!audiences.some((audience) => config.audience.includes(audience))) throw new JwtRejected(payload.aud !== undefined ? "aud not accepted" : "client_id not accepted (no aud)");
   const scopes = typeof payload.scope === "string" ? payload.scope.split(" ").filter(Boolean) : null;
   if (config.scopes && config.scopes.length > 0 && !config.scopes.some((scope) => scopes?.includes(scope))) throw new JwtRejected("none of the route's scopes");
   const claims = Object.fromEntries(Object.entries(payload).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)]));

@@ -335,8 +335,7 @@ export class Monitoring extends Construct {
     }
     if (props.databaseConnectivity) {
       const connectivity = props.databaseConnectivity;
-      const namespace = `Twinstack/${namePrefix}`;
-      const metricName = "DatabaseConnectionFailures";
+      const { namespace, metricName } = connectivityMetric(namePrefix);
       // No default value: the metric has data only when a connection fails (no cost, no noise otherwise).
       new CloudwatchLogMetricFilter(this, "database-connection-failures", {
         name: `${namePrefix}-database-connection-failures`,
@@ -415,7 +414,8 @@ export function dashboardBody(props: MonitoringProps, alarmNames: MonitoringAlar
   }
   if (props.database) {
     const m = (metric: string, stat: string, label: string) => ["AWS/RDS", metric, "DBClusterIdentifier", props.database?.clusterIdentifier, { stat, label }];
-    const connectivity = props.databaseConnectivity ? [[`Twinstack/${props.namePrefix}`, "DatabaseConnectionFailures", { stat: "Sum", label: "failed connections (API)" }]] : [];
+    const failures = connectivityMetric(props.namePrefix);
+    const connectivity = props.databaseConnectivity ? [[failures.namespace, failures.metricName, { stat: "Sum", label: "failed connections (API)" }]] : [];
     row([
       graph("Aurora capacity (ACU)", [m("ServerlessDatabaseCapacity", "Maximum", "ACU")], { yAxis: { left: { min: 0, max: props.database.maxCapacity } } }),
       graph("Aurora connections", [m("DatabaseConnections", "Maximum", "connections"), ...connectivity]),
@@ -434,6 +434,11 @@ export function dashboardBody(props: MonitoringProps, alarmNames: MonitoringAlar
 }
 
 /** 0.7 × 3 is 2.0999999999999996 in floating point; thresholds and descriptions read 2.1. */
+/** The metric the connectivity filter writes, and the dashboard graphs: named once so they cannot drift apart. */
+function connectivityMetric(namePrefix: string): { namespace: string; metricName: string } {
+  return { namespace: `Twinstack/${namePrefix}`, metricName: "DatabaseConnectionFailures" };
+}
+
 function round2(value: number): number {
   return Math.round(value * 100) / 100;
 }

@@ -5,6 +5,7 @@
  * bookkeeping table, no DDL). A table the migrations create without a decision here stops
  * db:migrate: nothing is granted by default.
  */
+import { quoteLiteral } from "../refresh/scrub/sql";
 
 export type TablePrivilege = "SELECT" | "INSERT" | "UPDATE" | "DELETE";
 
@@ -46,11 +47,8 @@ function identifier(value: string, what: string): string {
   return `"${value}"`;
 }
 
-/** A SQL string literal (standard_conforming_strings is on in PostgreSQL ≥ 9.1). */
-export function sqlLiteral(value: string): string {
-  if (value.includes("\0")) throw new Error("a SQL literal cannot contain a NUL character");
-  return `'${value.replace(/'/g, "''")}'`;
-}
+/** A SQL string literal: scrub/sql's quoteLiteral, under the name this module has always exported. */
+export { quoteLiteral as sqlLiteral };
 
 /**
  * Tables of the schema with no privilege decision, and decisions for tables that do not exist:
@@ -72,7 +70,7 @@ export function privilegeProblems(tables: string[]): string[] {
 export function apiRoleStatements(options: ApiRoleOptions): string[] {
   const user = identifier(options.user, "api.databaseUser");
   const database = identifier(options.database, "database.databaseName");
-  const literalName = sqlLiteral(options.user);
+  const literalName = quoteLiteral(options.user);
   const statements = [
     `DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = ${literalName}) THEN CREATE ROLE ${user} LOGIN; END IF; END $$`,
     // Cannot create roles or databases, whatever an earlier run said. (SUPERUSER and REPLICATION
@@ -89,7 +87,7 @@ export function apiRoleStatements(options: ApiRoleOptions): string[] {
     );
   } else {
     if (!options.password) throw new Error("the API user's password is required with --api-auth password (API_DATABASE_PASSWORD)");
-    statements.push(`ALTER ROLE ${user} WITH PASSWORD ${sqlLiteral(options.password)}`);
+    statements.push(`ALTER ROLE ${user} WITH PASSWORD ${quoteLiteral(options.password)}`);
   }
   statements.push(
     `GRANT CONNECT ON DATABASE ${database} TO ${user}`,

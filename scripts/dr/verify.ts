@@ -6,10 +6,11 @@
  * cluster has no engine and a real PostgreSQL stands in for it).
  */
 import { readdirSync } from "node:fs";
-import { join } from "node:path";
 import { ExecuteStatementCommand, type Field, RDSDataClient } from "@aws-sdk/client-rds-data";
 import { Client as PgClient } from "pg";
-import { REPO_ROOT } from "../lib/synth";
+import { MIGRATIONS_DIR } from "../db/migrate";
+import { MIGRATIONS_TABLE } from "../db/roles";
+import { quoteIdent } from "../refresh/scrub/sql";
 
 /** Read-only queries, one value per column. */
 export interface QueryRunner {
@@ -25,9 +26,6 @@ export interface Verification {
   readonly problems: string[];
 }
 
-export const MIGRATIONS_DIR = join(REPO_ROOT, "functions", "api", "migrations");
-const MIGRATIONS_TABLE = "pgmigrations";
-
 /** The newest migration's name as node-pg-migrate records it (file name without extension). */
 export function expectedMigration(dir = MIGRATIONS_DIR): string {
   const names = readdirSync(dir)
@@ -38,8 +36,6 @@ export function expectedMigration(dir = MIGRATIONS_DIR): string {
   if (!newest) throw new Error(`no migrations in ${dir}`);
   return newest;
 }
-
-const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 export async function verifyRestoredDatabase(runner: QueryRunner, expected: string): Promise<Verification> {
   const problems: string[] = [];

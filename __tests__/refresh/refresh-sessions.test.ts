@@ -12,6 +12,7 @@ import { refreshLockKey } from "../../environments/naming";
 import { EventLog, InterruptedError, RefusedError } from "../../scripts/refresh/core";
 import { HEARTBEAT_INTERVAL_MS, RefreshLock } from "../../scripts/refresh/lock";
 import { runAll } from "../../scripts/refresh/runner";
+import { connectAccount } from "../../scripts/refresh/accounts";
 import { defaultLatency } from "../support/refresh/fake-aws";
 import { installFakeAws } from "../support/refresh/wire-mocks";
 import { World, connectHalf, createWorld } from "../support/refresh/world";
@@ -46,6 +47,18 @@ test("the fake refuses a call made with an expired session (ExpiredTokenExceptio
   };
   await world.clock.sleep(901_000);
   await expect(world.fake.handle("DescribeDBClusters", {}, world.target.accountId, minted.Credentials.AccessKeyId)).rejects.toMatchObject({ name: "ExpiredTokenException" });
+});
+
+test("a refused AssumeRole (DurationSeconds above the role's MaxSessionDuration) fails the connection with STS's error: no call is made without a session", async () => {
+  // GIVEN a role whose MaxSessionDuration is 15 minutes, and a connection asking for one hour
+  const world = setup();
+  world.fake.maxSessionSeconds = 900;
+  // WHEN staging's account is connected
+  const connecting = connectAccount(world.target, { clock: world.clock, sessionSeconds: 3600 });
+  // THEN it is refused with STS's answer, and no call went on without a session
+  await expect(connecting).rejects.toThrow(/cannot identify the caller .*MaxSessionDuration/);
+  expect(world.fake.calls.some((c) => c.command === "AssumeRole")).toBe(true);
+  expect(world.fake.calls.some((c) => c.command === "GetCallerIdentity")).toBe(false);
 });
 
 test("a refresh longer than its sessions (15-minute sessions, a 70-minute restore) renews them before they expire and completes", async () => {

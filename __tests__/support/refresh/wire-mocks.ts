@@ -4,7 +4,7 @@
  * client's credentials (`ASIAFAKE<account>X<n>`, minted by the fake's AssumeRole), which the
  * fake also uses to refuse calls made with an expired session. Resolving the credentials goes
  * through the client's own provider, so a provider that refreshes itself (fromTemporaryCredentials)
- * does so here exactly as it would against AWS.
+ * does so here exactly as it would against AWS, and a refused AssumeRole fails the call.
  */
 import { CognitoIdentityProviderClient, ListUsersCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
@@ -39,14 +39,11 @@ const RDS_COMMANDS = [
 ] as const;
 
 export function installFakeAws(fake: FakeAws, defaultAccount: string): { restore(): void; mocks: AwsStub<any, any, any>[] } {
+  // A provider that fails (a refused AssumeRole, no credentials at all) fails the call before it
+  // reaches the fake, as the SDK does against AWS. Keys the fake did not mint are the default account's.
   const callerOf = async (getClient: () => { config: { credentials?: unknown } }): Promise<{ account: string; accessKeyId?: string }> => {
-    let accessKeyId: string | undefined;
-    try {
-      const provider = getClient().config.credentials as (() => Promise<{ accessKeyId: string }>) | undefined;
-      accessKeyId = typeof provider === "function" ? (await provider()).accessKeyId : undefined;
-    } catch {
-      return { account: defaultAccount };
-    }
+    const provider = getClient().config.credentials as (() => Promise<{ accessKeyId: string }>) | undefined;
+    const accessKeyId = typeof provider === "function" ? (await provider()).accessKeyId : undefined;
     const match = /^ASIAFAKE(\d{12})X\d+$/.exec(accessKeyId ?? "");
     return { account: match ? match[1] : defaultAccount, accessKeyId };
   };

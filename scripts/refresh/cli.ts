@@ -14,7 +14,8 @@ import { environmentInputs, resolveEnvironment } from "../../environments/regist
 import { AccountClients, ConnectOptions, connectAccount } from "./accounts";
 import { stackId, uploadsBucketName } from "../../environments/naming";
 import { useSandboxIfRunning } from "../lib/aws-context";
-import { assertWriteTargets, bucketTarget, clusterTarget, guardRegistry } from "../lib/guard";
+import { confirmWrite } from "../lib/confirm";
+import { assertEnvironmentWritable, assertWriteTargets, bucketTarget, clusterTarget, guardRegistry } from "../lib/guard";
 import { Converger, terraformConverger } from "./converge";
 import { Clock, EventLog, InterruptedError, RefreshEvent, RefreshHalf, RefusedError, StepFailedError, assertRefreshId, maskAccounts, newRefreshId, realClock } from "./core";
 import { DatabaseHalf } from "./database/half";
@@ -163,7 +164,7 @@ function checkInputs(options: CommonOptions, deps: CliDeps, scrubs = false) {
   const source = resolveEnvironment(options.from, environmentInputs(deps.env));
   const target = resolveEnvironment(options.to, environmentInputs(deps.env));
   // Refuse a protected target before any credentials are used.
-  if (target.protected) throw new RefusedError(`environments/${target.name} is protected: it is never a refresh target`);
+  assertEnvironmentWritable({ registry: guardRegistry(deps.env), env: target, command: "refresh" });
   if (source.name === target.name) throw new RefusedError("--from and --to name the same environment");
   // The objects half's scope and pace: the target's refresh.objects settings, each overridden by its flag.
   const settings = target.refresh.objects;
@@ -186,8 +187,13 @@ function checkInputs(options: CommonOptions, deps: CliDeps, scrubs = false) {
 }
 
 /** `read`: status only, which writes nothing and so skips the write guard. */
-async function openSession(options: CommonOptions, deps: CliDeps, purpose: "write" | "read" = "write", scrubs = false): Promise<Session> {
-  const inputs = checkInputs(options, deps, scrubs);
+async function openSession(
+  options: CommonOptions,
+  deps: CliDeps,
+  purpose: "write" | "read" = "write",
+  scrubs = false,
+  inputs: ReturnType<typeof checkInputs> = checkInputs(options, deps, scrubs),
+): Promise<Session> {
   const { source, target } = inputs;
   // A bar for the objects half on a terminal (not with --json): event lines print above it.
   const display = !options.json && deps.progress?.isTTY ? terminalProgress(deps.progress) : undefined;
@@ -264,14 +270,6 @@ function safeUser(): string {
   }
 }
 
-/** Asks to type the target's name (or takes --yes); no terminal and no --yes: refused (exit 2). */
-async function confirm(options: CommonOptions, deps: CliDeps, target: string, what: string): Promise<void> {
-  if (options.yes) return;
-  if (!deps.isTTY) throw new RefusedError("stdin is not a terminal: pass --yes to confirm non-interactively");
-  const answer = (await deps.ask(`${what} Type the target's name (${target}) to continue: `)).trim();
-  if (answer !== target) throw new RefusedError(`confirmation ${JSON.stringify(answer)} does not match ${target}: nothing was changed`);
-}
-
 export async function main(argv: string[], deps: CliDeps): Promise<number> {
   let code = 0;
   const program = new Command("refresh")
@@ -338,9 +336,10 @@ export async function main(argv: string[], deps: CliDeps): Promise<number> {
     .option("--yes", "do not ask for confirmation (required when stdin is not a terminal)")
     .action(
       guard(async (options: CommonOptions) => {
-        const { target } = checkInputs(options, deps, true);
-        await confirm(options, deps, target.name, `This replaces ${target.name}'s database with a scrubbed copy of ${options.from}'s.`);
-        const session = await openSession(options, deps, "write", true);
+        const inputs = checkInputs(options, deps, true);
+        const { target } = inputs;
+        await confirmWrite({ yes: options.yes, isTTY: deps.isTTY, ask: deps.ask, expected: target.name, action: `This replaces ${target.name}'s database with a scrubbed copy of ${options.from}'s` });
+        const session = await openSession(options, deps, "write", true, inputs);
         const refreshId = newRefreshId(new Date(deps.clock.now()));
         current = refreshId;
         session.events.emit({ refreshId, half: "refresh", step: "run", state: "started", message: `refresh id ${refreshId}` });
@@ -357,9 +356,16 @@ export async function main(argv: string[], deps: CliDeps): Promise<number> {
     .action(
       guard(async (id: string, options: CommonOptions) => {
         const refreshId = assertRefreshId(id);
-        const { target } = checkInputs(options, deps, true);
-        await confirm(options, deps, target.name, `This continues refresh ${refreshId}: it may swap ${target.name}'s database for a scrubbed copy of ${options.from}'s and delete the old one.`);
-        const session = await openSession(options, deps, "write", true);
+        const inputs = checkInputs(options, deps, true);
+        const { target } = inputs;
+        await confirmWrite({
+          yes: options.yes,
+          isTTY: deps.isTTY,
+          ask: deps.ask,
+          expected: target.name,
+          action: `This continues refresh ${refreshId}: it may swap ${target.name}'s database for a scrubbed copy of ${options.from}'s and delete the old one`,
+        });
+        const session = await openSession(options, deps, "write", true, inputs);
         current = refreshId;
         try {
           await runAll(runner(session), refreshId, "resume");
@@ -374,9 +380,16 @@ export async function main(argv: string[], deps: CliDeps): Promise<number> {
     .action(
       guard(async (id: string, options: CommonOptions) => {
         const refreshId = assertRefreshId(id);
-        const { target } = checkInputs(options, deps);
-        await confirm(options, deps, target.name, `This puts ${target.name}'s previous database back and deletes the copy of refresh ${refreshId} (${target.name} is unavailable for a minute or two).`);
-        const session = await openSession({ ...options, only: "database" }, deps);
+        const inputs = checkInputs(options, deps);
+        const { target } = inputs;
+        await confirmWrite({
+          yes: options.yes,
+          isTTY: deps.isTTY,
+          ask: deps.ask,
+          expected: target.name,
+          action: `This puts ${target.name}'s previous database back and deletes the copy of refresh ${refreshId} (${target.name} is unavailable for a minute or two)`,
+        });
+        const session = await openSession({ ...options, only: "database" }, deps, "write", false, inputs);
         current = refreshId;
         await rollbackAll(runner(session), refreshId);
       }),
@@ -414,12 +427,12 @@ export async function main(argv: string[], deps: CliDeps): Promise<number> {
     .action(
       guard(async (options: { to: string; json?: boolean }) => {
         const target = resolveEnvironment(options.to, environmentInputs(deps.env));
-        if (target.protected) throw new RefusedError(`environments/${target.name} is protected: it is never a refresh target`);
-        const print = (event: RefreshEvent) => deps.out(options.json ? JSON.stringify(event) : formatEvent(event));
-        const started = deps.clock.now();
-        print({ half: "refresh", step: "converge", state: "started", elapsedMs: 0, message: stackId(target) });
+        assertEnvironmentWritable({ registry: guardRegistry(deps.env), env: target, command: "refresh converge" });
+        // Masked like every refresh line: Terraform's messages can carry account ids.
+        const events = new EventLog(deps.clock, (event) => deps.out(maskAccounts(options.json ? JSON.stringify(event) : formatEvent(event))));
+        events.emit({ half: "refresh", step: "converge", state: "started", message: stackId(target) });
         const { message } = await (deps.converge ?? terraformConverger)(deps.env)({ refreshId: "converge", target });
-        print({ half: "refresh", step: "converge", state: "done", elapsedMs: deps.clock.now() - started, message });
+        events.emit({ half: "refresh", step: "converge", state: "done", message });
       }),
     );
 

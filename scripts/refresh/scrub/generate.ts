@@ -6,7 +6,7 @@
  */
 import type { SqlStatement } from "./executor";
 import type { CognitoUser } from "./cognito";
-import { ColumnClassification, FakeKind, LoadedManifest, ScrubManifest, isAllowlisted, tableKey } from "./manifest";
+import { ColumnClassification, FakeKind, classificationName, LoadedManifest, ScrubManifest, isAllowlisted, tableKey } from "./manifest";
 import { TableInfo } from "./schema";
 import { qualified, quoteIdent, quoteLiteral, textArray } from "./sql";
 
@@ -154,13 +154,13 @@ export function generateScrub(loaded: LoadedManifest, schema: TableInfo[], cogni
       for (const [i, c] of changed.entries()) {
         const join = w.table.primaryKey.map((k) => `b.${quoteIdent(k)} = r.${quoteIdent(k)}`).join(" AND ");
         verifyBeforeCommit.push({
-          label: `${w.key}.${c.name} (${describe(c.classification)}): rows still holding the source value`,
+          label: `${w.key}.${c.name} (${classificationName(c.classification)}): rows still holding the source value`,
           sql: countWhere(`${target} AS r JOIN ${before(index)} AS b ON ${join}`, `b.c${i} IS NOT NULL AND md5(r.${quoteIdent(c.name)}::text) = b.c${i}`),
         });
       }
     }
     const sets = w.columns.map((c) => `${quoteIdent(c.name)} = ${columnExpression(manifest, w.table, c, salt)}`);
-    statements.push({ sql: `UPDATE ${target} AS r SET ${sets.join(", ")}`, label: `${w.key}: ${w.columns.map((c) => `${c.name} ${describe(c.classification)}`).join(", ")}` });
+    statements.push({ sql: `UPDATE ${target} AS r SET ${sets.join(", ")}`, label: `${w.key}: ${w.columns.map((c) => `${c.name} ${classificationName(c.classification)}`).join(", ")}` });
 
     for (const c of w.columns) {
       const col = `r.${quoteIdent(c.name)}`;
@@ -199,13 +199,6 @@ export function generateScrub(loaded: LoadedManifest, schema: TableInfo[], cogni
   for (const [i, s] of manifest.statements.entries()) statements.push({ sql: s.sql, label: `${loaded.file}: statements.${i} (${s.reason})` });
   statements.push({ sql: RESET_ROLE_PASSWORDS, label: "reset the passwords of the other login roles" });
   return { statements, verifyBeforeCommit, verifyAfterCommit };
-}
-
-function describe(cls: Exclude<ColumnClassification, "keep">): string {
-  if (typeof cls === "string") return cls;
-  if ("fake" in cls) return `fake ${cls.fake}`;
-  if ("remap-cognito-sub" in cls) return "remap-cognito-sub";
-  return "sql";
 }
 
 /** The row's fictional value for a column: seeded by its key and the column's name, cast to the column's type. */

@@ -59,6 +59,14 @@ export type ScrubManifest = z.output<typeof ScrubManifestSchema>;
 export type ColumnClassification = z.output<typeof ColumnSchema>;
 export type TableClassification = z.output<typeof TableSchema>;
 
+/** A column's classification as one word (or "fake <kind>"), for labels and messages. */
+export function classificationName(cls: ColumnClassification): string {
+  if (typeof cls === "string") return cls;
+  if ("fake" in cls) return `fake ${cls.fake}`;
+  if ("remap-cognito-sub" in cls) return "remap-cognito-sub";
+  return "sql";
+}
+
 /** A manifest and the file it came from (every message names it). */
 export interface LoadedManifest {
   /** Relative to the repository root, e.g. `environments/staging/scrub.ts`. */

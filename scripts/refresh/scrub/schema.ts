@@ -5,7 +5,7 @@
  * entry the database lacks (a stale manifest hides a rename).
  */
 import type { SqlExecutor } from "./executor";
-import { ColumnClassification, LoadedManifest, columnField, splitTableKey, tableKey } from "./manifest";
+import { ColumnClassification, LoadedManifest, classificationName, columnField, splitTableKey, tableKey } from "./manifest";
 
 export interface ColumnInfo {
   name: string;
@@ -67,7 +67,7 @@ function truthy(value: unknown): boolean {
 const TEXT_TYPE = /^(text|citext|name|character varying(\(\d+\))?)$/;
 
 function typeProblem(classification: ColumnClassification, column: ColumnInfo): string | undefined {
-  const kind = typeof classification === "string" ? classification : "fake" in classification ? `fake ${classification.fake}` : "remap-cognito-sub" in classification ? "remap-cognito-sub" : "sql";
+  const kind = classificationName(classification);
   if (kind === "keep") return undefined;
   if (column.generated) return `${kind} cannot write a generated column (classify it keep: it follows the columns it is computed from)`;
   if (kind === "null") return column.notNull ? "null cannot apply to a NOT NULL column (choose fake, hash or sql)" : undefined;

@@ -58,12 +58,12 @@ test("the CLI reads npm run cost --json of the real staging stack, and refuses a
       spy.mockRestore();
     }
     writeFileSync(join(dir, "head.json"), json);
-    expect(main(["node", "cost-change", "--environment", "staging", "--head", join(dir, "head.json"), "--base", join(dir, "head.json"), "--output", join(dir, "cost.md")])).toBe(0);
+    expect(await main(["node", "cost-change", "--environment", "staging", "--head", join(dir, "head.json"), "--base", join(dir, "head.json"), "--output", join(dir, "cost.md")])).toBe(0);
     expect(readFileSync(join(dir, "cost.md"), "utf8")).toMatch(/^#### Monthly cost of `staging` \(idle usage\): ±\$0\.00/);
     writeFileSync(join(dir, "bad.json"), "{}");
     const errors = jest.spyOn(process.stderr, "write").mockImplementation(() => true);
     try {
-      expect(main(["node", "cost-change", "--environment", "staging", "--head", join(dir, "bad.json")])).toBe(2);
+      expect(await main(["node", "cost-change", "--environment", "staging", "--head", join(dir, "bad.json")])).toBe(2);
     } finally {
       errors.mockRestore();
     }

@@ -6,11 +6,12 @@
  * Exit codes: 0 passed, 1 failed (restore, verification or objectives; scratch removed), 2 refused
  * or bad usage (nothing written).
  */
-import { Command, CommanderError, Option } from "commander";
+import { Command, Option } from "commander";
 import type { EnvironmentConfig } from "../../environments/config";
 import { ConfigError } from "../../environments/config";
 import { environmentInputs, resolveEnvironment } from "../../environments/registry";
 import { useSandboxIfRunning } from "../lib/aws-context";
+import { parseCommand } from "../lib/cli-main";
 import { sandboxDrillStandIn } from "../sandbox/drill-standin";
 import { AccountClients, connectAccount } from "../refresh/accounts";
 import { Clock, RefusedError, maskAccounts, realClock } from "../refresh/core";
@@ -97,13 +98,7 @@ export async function main(argv: string[], deps: DrCliDeps): Promise<number> {
     .action(async (options: DrillOptions) => {
       exitCode = await drill(options, deps);
     });
-  try {
-    await program.parseAsync(argv, { from: "user" });
-  } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-    throw error;
-  }
-  return exitCode;
+  return (await parseCommand(program, argv)) ?? exitCode;
 }
 
 async function drill(options: DrillOptions, deps: DrCliDeps): Promise<number> {

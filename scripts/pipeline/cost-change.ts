@@ -6,6 +6,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { Command } from "commander";
+import { parseCommand } from "../lib/cli-main";
 
 /** The fields of `npm run cost -- --json` this report reads. */
 export interface EstimateJson {
@@ -63,7 +64,7 @@ export function formatCostChange(environment: string, head: EstimateJson, base?:
   return lines.join("\n");
 }
 
-export function main(argv: string[] = process.argv): number {
+export async function main(argv: string[] = process.argv): Promise<number> {
   const program = new Command()
     .name("cost-change")
     .description("Markdown of the monthly cost change of an environment against main")
@@ -72,11 +73,8 @@ export function main(argv: string[] = process.argv): number {
     .option("--base <file>", "main's `npm run cost -- <env> --json`")
     .option("--output <file>", "write the markdown here instead of stdout")
     .exitOverride();
-  try {
-    program.parse(argv);
-  } catch (error) {
-    return (error as { exitCode?: number }).exitCode === 0 ? 0 : 2;
-  }
+  const usage = await parseCommand(program, argv.slice(2));
+  if (usage !== undefined) return usage;
   const options = program.opts<{ environment: string; head: string; base?: string; output?: string }>();
   const read = (file: string, flag: string): EstimateJson => {
     const parsed = JSON.parse(readFileSync(file, "utf8")) as EstimateJson;
@@ -95,4 +93,4 @@ export function main(argv: string[] = process.argv): number {
   return 0;
 }
 
-if (require.main === module) process.exit(main());
+if (require.main === module) main().then((code) => process.exit(code));

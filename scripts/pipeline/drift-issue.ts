@@ -7,6 +7,7 @@
  */
 import { readFileSync } from "node:fs";
 import { Command } from "commander";
+import { parseCommand } from "../lib/cli-main";
 import { GithubApi, Issue, githubApiFromEnv } from "../lib/github";
 
 export const DRIFT_LABEL = "drift";
@@ -88,11 +89,8 @@ export async function main(argv: string[] = process.argv, env: NodeJS.ProcessEnv
     .option("--summary <file>", "markdown plan summary to put in the issue")
     .option("--run-url <url>", "link to the workflow run")
     .exitOverride();
-  try {
-    program.parse(argv);
-  } catch (error) {
-    return (error as { exitCode?: number }).exitCode === 0 ? 0 : 2;
-  }
+  const usage = await parseCommand(program, argv.slice(2));
+  if (usage !== undefined) return usage;
   const options = program.opts<{ environment: string; stack: string; drift?: boolean; summary?: string; runUrl?: string }>();
   if (options.drift === undefined) {
     process.stderr.write("drift-issue: say --drift or --no-drift\n");

@@ -13,6 +13,7 @@ import { ConfigError } from "../../environments/config";
 import { environmentInputs, resolveEnvironment } from "../../environments/registry";
 import { stateLocation } from "../../modules/state-backend";
 import { resolveAwsContext } from "../lib/aws-context";
+import { parseCommand } from "../lib/cli-main";
 import { GithubApi, githubApiFromEnv } from "../lib/github";
 import { PreviewState, PullRequestStatus, formatPreviews, planPreviews, previewFromStateKey } from "./plan";
 
@@ -104,12 +105,7 @@ export async function main(argv: string[] = process.argv, env: NodeJS.ProcessEnv
         }
       })();
     });
-  try {
-    program.parse(argv);
-  } catch (error) {
-    return (error as { exitCode?: number }).exitCode === 0 ? 0 : 2;
-  }
-  return result;
+  return (await parseCommand(program, argv.slice(2))) ?? result;
 }
 
 if (require.main === module) main().then((code) => process.exit(code));

@@ -67,12 +67,11 @@ export async function preflightWith<T extends { key: string }>(
 ): Promise<{ checks: PreflightCheck[]; source: T[]; destination: T[] }> {
   const principal = options.principal ?? "the target's refresh role";
   const checks: PreflightCheck[] = [];
-  const which = (where: string): BucketRef | undefined => (where.startsWith("source") ? options.source : where.startsWith("destination") ? options.destination : undefined);
-  const problem = (error: unknown, grant: string, where: string): string => {
+  const problem = (error: unknown, grant: string, where: string, bucket: BucketRef): string => {
     const code = errorCode(error);
     if (code === "NoSuchBucket") return `${where}: bucket does not exist (NoSuchBucket)`;
     // With ExpectedBucketOwner set, S3 answers 403 AccessDenied for a bucket owned by another account.
-    const owner = which(where)?.expectedOwner;
+    const owner = bucket.expectedOwner;
     if (isDenied(error) && owner) return `${where}: access denied (${code}): the bucket must belong to account ${maskTail(owner)} and ${principal} needs ${grant}`;
     if (isKms(error)) return `${where}: KMS denied (${code}): grant ${principal} kms:Decrypt on the source bucket's key (key policy and the role's policy)`;
     if (isDenied(error)) return `${where}: access denied (${code}): grant ${grant} for ${principal}`;
@@ -85,7 +84,7 @@ export async function preflightWith<T extends { key: string }>(
     try {
       return { objects: await list(which), result: { check, ok: true } };
     } catch (error) {
-      return { result: { check, ok: false, problem: problem(error, `${check}${grantTail}`, `${which} ${side.bucket}`) } };
+      return { result: { check, ok: false, problem: problem(error, `${check}${grantTail}`, `${which} ${side.bucket}`, side) } };
     }
   };
 
@@ -105,7 +104,7 @@ export async function preflightWith<T extends { key: string }>(
       checks.push({
         check,
         ok: false,
-        problem: problem(error, `${check} (source bucket policy and the role's policy)`, `source ${options.source.bucket} (HeadObject ${firstKey})`),
+        problem: problem(error, `${check} (source bucket policy and the role's policy)`, `source ${options.source.bucket} (HeadObject ${firstKey})`, options.source),
       });
     }
   }

@@ -6,8 +6,6 @@
  * point itself: say so), queried by the drill's verification, stopped and removed afterwards.
  */
 import type { RDSClient } from "@aws-sdk/client-rds";
-import { rmSync } from "node:fs";
-import { dirname } from "node:path";
 import type { EnvironmentConfig } from "../../environments/config";
 import { stackId } from "../../environments/naming";
 import { copyServer, masterUrl, readDataPlane, serverForCluster, stopDataPlaneServer } from "./dataplane";
@@ -30,7 +28,6 @@ export async function sandboxDrillStandIn(config: EnvironmentConfig, rds: RDSCli
     url: masterUrl(plane, copy),
     release: async () => {
       await stopDataPlaneServer(copy);
-      rmSync(dirname(copy.dataDir), { recursive: true, force: true });
     },
   };
 }

@@ -57,13 +57,10 @@ async function main(): Promise<void> {
     console.log((await stopPid(services.gateway.pid)) ? `stopped the API gateway (pid ${services.gateway.pid})` : `the API gateway (pid ${services.gateway.pid}) was not running`);
   }
 
-  // Every PostgreSQL the data plane maps, then any other server directory (a refresh's copy left by a crash).
+  // Every server directory under .sandbox/postgres: the data plane's servers live there, and so does a refresh's copy left by a crash.
   const plane = readDataPlane();
+  for (const server of Object.values(plane?.clusters ?? {})) ports.push(server.port);
   const pids = new Map<number, string>();
-  for (const server of Object.values(plane?.clusters ?? {})) {
-    ports.push(server.port);
-    if (postmasterPid(server.dataDir) === server.pid) pids.set(server.pid, server.dataDir);
-  }
   for (const dataDir of serverDirectories()) {
     const pid = postmasterPid(dataDir);
     if (pid !== undefined) pids.set(pid, dataDir);

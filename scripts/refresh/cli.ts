@@ -8,7 +8,7 @@
  */
 import { createInterface } from "node:readline/promises";
 import { userInfo } from "node:os";
-import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { Command, CommanderError, Option } from "commander";
 import { ConfigError, type EnvironmentConfig } from "../../environments/config";
 import { environmentInputs, resolveEnvironment } from "../../environments/registry";
 import { AccountClients, ConnectOptions, connectAccount } from "./accounts";
@@ -20,6 +20,7 @@ import { Converger, terraformConverger } from "./converge";
 import { Clock, EventLog, InterruptedError, RefreshEvent, RefreshHalf, RefusedError, StepFailedError, assertRefreshId, maskAccounts, newRefreshId, realClock } from "./core";
 import { DatabaseHalf } from "./database/half";
 import { DEFAULT_STALE_MS, RefreshLock } from "./lock";
+import { collect } from "./objects/cli";
 import { ObjectsHalf } from "./objects/half";
 import { terminalProgress } from "./objects/progress";
 import { cleanupAll, planAll, rollbackAll, runAll, selectHalves } from "./runner";
@@ -115,11 +116,6 @@ function withObjectOptions(command: Command): Command {
     .option("--delete", "objects: delete target keys the source no longer has (default: refresh.objects.delete, true)")
     .option("--no-delete", "objects: keep target keys the source no longer has")
     .option("--concurrency <n>", "objects: concurrent copies (default: refresh.objects.concurrency, 64)");
-}
-
-function collect(value: string, previous: string[] | undefined): string[] {
-  if (value === "") throw new InvalidArgumentError("a prefix must not be empty");
-  return [...(previous ?? []), value];
 }
 
 function number(value: string, flag: string, min = 0): number {

@@ -55,7 +55,8 @@ function byteSize(value: string): number {
   return Math.round(Number(match[1]) * 1024 ** power);
 }
 
-function collect(value: string, previous: string[] = []): string[] {
+/** Commander's collector of a repeatable prefix flag (--include, --exclude); an empty prefix would match every key. */
+export function collect(value: string, previous: string[] = []): string[] {
   if (value === "") throw new InvalidArgumentError("a prefix must not be empty");
   return [...previous, value];
 }

@@ -210,15 +210,7 @@ async function main(): Promise<void> {
       ...staging.users.filter((user) => !production.users.some((p) => p.email === user.email)).map((user) => ({ email: user.email, sub: null, name: nameFromEmail(user.email) })),
     ];
     const data = sampleData(SAMPLE_PEOPLE, accounts);
-    const found = await serverForCluster(plane, rds, stackId(production));
-    if (!found) throw new Error("production's cluster has no PostgreSQL");
-    const client = new Client({ connectionString: masterUrl(plane, found.server) });
-    await client.connect();
-    try {
-      await insertSampleData(client, data);
-    } finally {
-      await client.end();
-    }
+    await withDatabase(plane, rds, stackId(production), (client) => insertSampleData(client, data));
     const s3 = new S3Client({ ...clientOptions, forcePathStyle: true });
     await Promise.all(data.attachments.map((a) => s3.send(new PutObjectCommand({ Bucket: outputs.production.uploads_bucket, Key: a.objectKey, Body: a.body, ContentType: a.contentType }))));
     s3.destroy();

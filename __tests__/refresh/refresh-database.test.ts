@@ -116,6 +116,19 @@ test("automated snapshot source: copied to a manual tagged snapshot, then shared
   expect(world.fake.account(world.target.accountId).clusters.get("twinstack-staging")!.data).toBe("production@automated");
 }, 60_000);
 
+test("automated snapshot source given by ARN: described as automated (as DescribeDBClusterSnapshots requires), copied and restored", async () => {
+  // GIVEN an automated snapshot of production, named by its ARN
+  const world = setup();
+  world.fake.addAutomatedSnapshot(world.source.accountId, "twinstack-production", "rds:twinstack-production-2025-01-31-03-00");
+  const arn = `arn:aws:rds:us-east-1:${world.source.accountId}:cluster-snapshot:rds:twinstack-production-2025-01-31-03-00`;
+  // WHEN the refresh restores from it
+  await runRefresh(world, { sourceSnapshot: arn });
+  // THEN it was described with SnapshotType automated, and staging holds its data
+  expect(world.fake.calls.find((c) => c.command === "DescribeDBClusterSnapshots" && (c.input as { DBClusterSnapshotIdentifier?: string }).DBClusterSnapshotIdentifier === arn)!.input).toMatchObject({ SnapshotType: "automated" });
+  expectRefreshed(world);
+  expect(world.fake.account(world.target.accountId).clusters.get("twinstack-staging")!.data).toBe("production@automated");
+}, 60_000);
+
 test("throttling: throttled calls are retried and the refresh succeeds", async () => {
   const world = setup();
   const throttle = () => new AwsError("ThrottlingException", "Rate exceeded", 400);

@@ -13,7 +13,7 @@
  *   API_ModifyDBCluster.html, API_ModifyDBInstance.html, API_DeleteDBCluster.html,
  *   API_DeleteDBInstance.html, API_CreateDBInstance.html, API_RestoreDBClusterFromSnapshot.html,
  *   API_ModifyDBClusterSnapshotAttribute.html, API_CopyDBClusterSnapshot.html,
- *   API_DeleteDBClusterSnapshot.html, CommonErrors.html;
+ *   API_DeleteDBClusterSnapshot.html, API_DescribeDBClusterSnapshots.html, CommonErrors.html;
  * AWS STS API Reference: https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html;
  * DynamoDB: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PutItem.html (ConditionExpression).
  */
@@ -392,6 +392,11 @@ export class FakeAws {
     DescribeDBClusterSnapshots: (input: { DBClusterSnapshotIdentifier?: string; SnapshotType?: string }, account) => {
       if (input.DBClusterSnapshotIdentifier) {
         const s = this.resolveSnapshot(input.DBClusterSnapshotIdentifier, account);
+        // API: DescribeDBClusterSnapshots — DBClusterSnapshotIdentifier: "If this identifier is for an automated
+        // snapshot, the SnapshotType parameter must also be specified." Without it AWS answers DBClusterSnapshotNotFoundFault.
+        if (s.type === "automated" && input.SnapshotType !== "automated") {
+          throw new AwsError("DBClusterSnapshotNotFoundFault", `DBClusterSnapshot ${input.DBClusterSnapshotIdentifier} not found`, 404);
+        }
         return { DBClusterSnapshots: [this.snapshotOut(s)] };
       }
       const all = [...this.account(account).snapshots.values()].filter((s) => !input.SnapshotType || s.type === input.SnapshotType);

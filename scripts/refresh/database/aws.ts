@@ -34,6 +34,8 @@ import type { AccountObservation, ClusterView, InstanceView, ObservedDatabase, S
 import type { AwsAction, DatabaseContext } from "./steps";
 import { tagList, tagRecord } from "../../lib/tags";
 
+/** RDS names automated cluster snapshots `rds:<cluster>-<date>`; a manual identifier cannot hold a colon. */
+const isAutomatedSnapshot = (idOrArn: string) => /^(arn:[^:]+:rds:[^:]*:\d{12}:cluster-snapshot:)?rds:/.test(idOrArn);
 
 function clusterView(c: DBCluster): ClusterView {
   return {
@@ -123,7 +125,9 @@ export class RdsAdapter {
     const tagged = manual.filter((s) => tagRecord(s.TagList)[REFRESH_TAGS.refreshId]);
     if (extra && !tagged.some((s) => s.DBClusterSnapshotIdentifier === extra || s.DBClusterSnapshotArn === extra)) {
       try {
-        const out = await this.call("rds:DescribeDBClusterSnapshots", () => rds.send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: extra })));
+        // DescribeDBClusterSnapshots: "If this identifier is for an automated snapshot, the SnapshotType parameter must also be specified."
+        const SnapshotType = isAutomatedSnapshot(extra) ? "automated" : undefined;
+        const out = await this.call("rds:DescribeDBClusterSnapshots", () => rds.send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: extra, SnapshotType })));
         tagged.push(...(out.DBClusterSnapshots ?? []));
       } catch (error) {
         if (!notFound(error)) throw error;

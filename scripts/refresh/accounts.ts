@@ -64,7 +64,7 @@ export async function connectAccount(config: EnvironmentConfig, options: Connect
   const sts = new STSClient(common);
   // The first call resolves the credentials: a role that cannot be assumed fails here, before anything writes.
   const identity = await withRetries(() => sts.send(new GetCallerIdentityCommand({})), { what: "sts:GetCallerIdentity", clock: options.clock }).catch((error: Error) => {
-    const how = options.profile ? `profile ${options.profile}` : config.deployRoleArn && !options.noAssumeRole ? `assuming ${maskRole(config.deployRoleArn)}` : "the caller's credentials";
+    const how = options.profile ? `profile ${options.profile}` : config.deployRoleArn && !options.noAssumeRole ? `assuming ${maskAccounts(config.deployRoleArn)}` : "the caller's credentials";
     throw new RefusedError(
       `environments/${config.name}: cannot identify the caller with ${how}: ${maskAccounts(error.message)} (check your credentials, or pass --${config.protected ? "source" : "target"}-profile)`,
     );
@@ -87,6 +87,3 @@ export async function connectAccount(config: EnvironmentConfig, options: Connect
   };
 }
 
-function maskRole(arn: string): string {
-  return arn.replace(/::(\d{12}):/, (_, account: string) => `::${maskTail(account)}:`);
-}

@@ -101,6 +101,9 @@ export function maskAccounts(text: string): string {
   return text.replace(/\b\d{12}\b/g, (account) => maskTail(account));
 }
 
+/** A well-formed refresh id that names no refresh: for work about every refresh (cleanup, status of all). */
+export const ANY_REFRESH = "r000000000000-0000";
+
 /**
  * A refresh id: `r<yyyymmddhhmm>-<4 hex>`, 18 characters, a valid part of an RDS identifier
  * (starts with a letter, lowercase letters, digits, single hyphens).

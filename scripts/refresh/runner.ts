@@ -10,7 +10,7 @@
  * than done (0) — a failure that left partial state needs the operator more than a refusal that
  * changed nothing.
  */
-import { Clock, EventSink, HalfName, InterruptedError, PlanReport, RefreshHalf, RefusedError, RunControl, StepFailedError } from "./core";
+import { ANY_REFRESH, Clock, EventSink, HalfName, InterruptedError, PlanReport, RefreshHalf, RefusedError, RunControl, StepFailedError } from "./core";
 import type { HeldLock, RefreshLock } from "./lock";
 
 export interface RunnerOptions {
@@ -120,7 +120,7 @@ export async function rollbackAll(options: RunnerOptions, refreshId: string): Pr
 }
 
 export async function cleanupAll(options: RunnerOptions, olderThanMs: number): Promise<void> {
-  await underLock(options, "r000000000000-0000", "cleanup", async () => {
+  await underLock(options, ANY_REFRESH, "cleanup", async () => {
     for (const half of options.halves) await half.cleanup({ olderThanMs });
   });
   options.events.emit({ half: "refresh", step: "cleanup", state: "done" });

@@ -7,6 +7,7 @@ import { REFRESH_TAGS } from "../../../environments/naming";
 import type { AccountClients } from "../accounts";
 import {
   Clock,
+  ANY_REFRESH,
   EventSink,
   EventState,
   InterruptedError,
@@ -62,9 +63,6 @@ export interface DatabaseHalfOptions {
   /** Test hook at every step boundary (crash injection). */
   onBoundary?: (label: string) => void | Promise<void>;
 }
-
-/** A placeholder refresh id for observations not about one refresh (status of all, cleanup). */
-const ANY_REFRESH = "r000000000000-0000";
 
 export class DatabaseHalf implements RefreshHalf {
   readonly name = "database" as const;

@@ -17,7 +17,7 @@ import { stateLocation } from "../modules/state-backend";
 import { Network } from "../modules/vpc";
 import { type AwsTarget, targetSupports } from "./aws-target";
 import type { EnvironmentConfig } from "./config";
-import { DRILL_SETTINGS, ENVIRONMENT_TAG, REFRESH_TAG_PREFIX, drillResourcesName, stackId, uploadsBucketName } from "./naming";
+import { DRILL_SETTINGS, ENVIRONMENT_TAG, REFRESH_TAG_PREFIX, USER_POOL_ID_SETTING, drillResourcesName, settingsPrefix, stackId, uploadsBucketName } from "./naming";
 
 export interface EnvironmentStackProps {
   readonly config: EnvironmentConfig;
@@ -157,7 +157,7 @@ export class EnvironmentStack extends TerraformStack {
       invitedUsers: config.protected ? config.users : undefined,
     });
 
-    const ssmPrefix = `/${config.project}/${config.name}`;
+    const ssmPrefix = settingsPrefix(config);
     this.apiFunction = new ApiFunction(this, "api-function", {
       namePrefix: id,
       region: config.region,
@@ -274,7 +274,7 @@ export class EnvironmentStack extends TerraformStack {
     const published: Record<string, string> = {
       "site-url": this.site.siteUrl,
       "api-url": this.api.apiEndpoint,
-      "cognito/user-pool-id": this.auth.userPoolId,
+      [USER_POOL_ID_SETTING]: this.auth.userPoolId,
       "cognito/client-id": this.auth.clientId,
       "cognito/hosted-ui-domain": this.auth.domain,
       "database/endpoint": this.database.endpoint,

@@ -49,6 +49,19 @@ export const REFRESH_TAGS = {
   converged: `${REFRESH_TAG_PREFIX}converged`,
 } as const;
 
+/** `/twinstack/staging`: the SSM prefix of an environment's non-secret settings (modules/app-config). */
+export function settingsPrefix(config: Pick<EnvironmentConfig, "project" | "name">): string {
+  return `/${config.project}/${config.name}`;
+}
+
+/** The setting that names an environment's Cognito user pool id (read by users:seed and the scrub's Cognito remap). */
+export const USER_POOL_ID_SETTING = "cognito/user-pool-id";
+
+/** `/twinstack/staging/cognito/user-pool-id`: one setting's SSM parameter name. */
+export function settingParameterName(config: Pick<EnvironmentConfig, "project" | "name">, setting: string): string {
+  return `${settingsPrefix(config)}/${setting}`;
+}
+
 /** `twinstack-refresh/staging`: the refresh lock's key in the target account's lock table (and its IAM `dynamodb:LeadingKeys`). */
 export function refreshLockKey(config: Pick<EnvironmentConfig, "project" | "name">): string {
   return `${config.project}-refresh/${config.name}`;

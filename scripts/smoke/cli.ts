@@ -18,7 +18,7 @@ import { GetFunctionConfigurationCommand, LambdaClient } from "@aws-sdk/client-l
 import { GetParametersCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { Command } from "commander";
 import { ConfigError } from "../../environments/config";
-import { stackId } from "../../environments/naming";
+import { settingsPrefix, stackId } from "../../environments/naming";
 import { environmentInputs, resolveEnvironment } from "../../environments/registry";
 import { parseCommand, runAsScript } from "../lib/cli-main";
 import { maskAccounts } from "../refresh/core";
@@ -98,7 +98,7 @@ async function sandboxTarget(envName: string, endpoint: string): Promise<Target>
 
 async function awsTarget(envName: string): Promise<Target> {
   const config = resolveEnvironment(envName, environmentInputs(process.env));
-  const prefix = `/${config.project}/${config.name}`;
+  const prefix = settingsPrefix(config);
   const ssm = new SSMClient({ region: config.region });
   try {
     const out = await ssm.send(new GetParametersCommand({ Names: [`${prefix}/api-url`, `${prefix}/site-url`, `${prefix}/version`] }));

@@ -43,6 +43,7 @@ import { Command, CommanderError } from "commander";
 import { isLoopbackEndpoint } from "../../environments/aws-target";
 import { ConfigError, type EnvironmentConfig } from "../../environments/config";
 import { resolveEnvironment } from "../../environments/registry";
+import { USER_POOL_ID_SETTING, settingParameterName } from "../../environments/naming";
 import { RefusedError, maskAccounts, maskTail } from "../refresh/core";
 import { assertEnvironmentWritable, assertWriteTargets, guardRegistry, userPoolTarget } from "../lib/guard";
 
@@ -52,11 +53,11 @@ const COMMAND = "users:seed";
 export const SEED_PASSWORD_ENV = "TWINSTACK_SEED_PASSWORD";
 
 /** SSM parameter (String) holding an environment's user pool id; `{project}` and `{env}` are replaced. */
-export const USER_POOL_ID_PARAMETER = "/{project}/{env}/cognito/user-pool-id";
+export const USER_POOL_ID_PARAMETER = `/{project}/{env}/${USER_POOL_ID_SETTING}`;
 
 /** `/twinstack/staging/cognito/user-pool-id`. */
 export function userPoolIdParameterName(project: string, environment: string): string {
-  return USER_POOL_ID_PARAMETER.replace("{project}", project).replace("{env}", environment);
+  return settingParameterName({ project, name: environment }, USER_POOL_ID_SETTING);
 }
 
 export interface SeedUser {

@@ -5,6 +5,7 @@
 import { ListUsersCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { GetParameterCommand } from "@aws-sdk/client-ssm";
 import type { AccountClients } from "../accounts";
+import { USER_POOL_ID_SETTING, settingParameterName } from "../../../environments/naming";
 
 export interface CognitoUser {
   email: string;
@@ -25,7 +26,7 @@ export class CognitoPoolUsers implements CognitoUserSource {
 
   async poolId(): Promise<string> {
     if (this.userPoolId) return this.userPoolId;
-    const name = `/${this.clients.config.project}/${this.clients.config.name}/cognito/user-pool-id`;
+    const name = settingParameterName(this.clients.config, USER_POOL_ID_SETTING);
     try {
       const out = await this.clients.ssm.send(new GetParameterCommand({ Name: name }));
       if (out.Parameter?.Value) return out.Parameter.Value;

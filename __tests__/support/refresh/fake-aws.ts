@@ -512,6 +512,7 @@ export class FakeAws {
       // a rename can never cancel a delete.
       if (c.status !== "available") throw new AwsError("InvalidDBClusterStateFault", `DBCluster ${c.id} is ${c.status}`);
       if (input.NewDBClusterIdentifier) {
+        notLaterThanNow("ModifyDBCluster", input.ApplyImmediately);
         // API: ModifyDBCluster — DBClusterAlreadyExistsFault: "The user already has a DB cluster with the given identifier."
         if (a.clusters.has(input.NewDBClusterIdentifier)) throw new AwsError("DBClusterAlreadyExistsFault", `DBCluster ${input.NewDBClusterIdentifier} already exists`);
         a.clusters.delete(c.id);
@@ -545,6 +546,7 @@ export class FakeAws {
       // instance cannot be renamed (so a rename never cancels its deletion), nor a renaming one renamed again.
       if (i.status !== "available") throw new AwsError("InvalidDBInstanceStateFault", `DBInstance ${i.id} is ${i.status}`);
       if (input.NewDBInstanceIdentifier) {
+        notLaterThanNow("ModifyDBInstance", input.ApplyImmediately);
         // API: ModifyDBInstance — DBInstanceAlreadyExistsFault.
         if (a.instances.has(input.NewDBInstanceIdentifier)) throw new AwsError("DBInstanceAlreadyExistsFault", `DBInstance ${input.NewDBInstanceIdentifier} already exists`);
         a.instances.delete(i.id);
@@ -672,6 +674,19 @@ export class FakeAws {
 
   instanceArn(account: string, id: string): string {
     return instanceArn(account, id);
+  }
+}
+
+/**
+ * API: ModifyDBInstance — NewDBInstanceIdentifier: "This change occurs during the next maintenance window if you
+ * disable ApplyImmediately, or will occur immediately if you enable ApplyImmediately"; ModifyDBCluster —
+ * ApplyImmediately: "If this parameter is disabled, changes to the DB cluster are applied during the next
+ * maintenance window." AWS accepts such a rename and applies it later; this fake has no maintenance windows, so it
+ * refuses it rather than rename at once (kinder than AWS).
+ */
+function notLaterThanNow(action: string, applyImmediately: unknown): void {
+  if (applyImmediately !== true) {
+    throw new AwsError("InvalidParameterCombination", `${action}: a new identifier without ApplyImmediately=true waits for the next maintenance window, which this fake does not model`);
   }
 }
 

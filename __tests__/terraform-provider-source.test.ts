@@ -58,8 +58,10 @@ describe("where the AWS provider comes from", () => {
 
   test("the tests' tool check accepts the mirror, or else a reachable registry (and says which is missing)", () => {
     const reason = missingTool("provider-mirror");
-    if (reason !== undefined) expect(reason).toMatch(/no local provider mirror, and registry\.terraform\.io did not answer/);
-    else expect(locateProviderMirror() !== undefined || reason === undefined).toBe(true);
+    // With a mirror on the machine the check passes whatever the network; without one, it passes
+    // only when the registry answered (then there is nothing more to see here), else it names both.
+    if (locateProviderMirror() !== undefined) expect(reason).toBeUndefined();
+    else if (reason !== undefined) expect(reason).toMatch(/no local provider mirror, and registry\.terraform\.io did not answer/);
   });
 });
 
@@ -98,9 +100,11 @@ describeWithTools("terraform init takes the registry path when the mirror is hid
 });
 
 describeWithTools("terraform init uses the mirror when there is one (offline)", ["terraform", "provider-mirror"], () => {
-  test("GIVEN the machine's mirror WHEN terraform init with an unreachable network THEN it succeeds", async () => {
-    const mirror = locateProviderMirror();
-    if (!mirror) return; // the tool check passed through a reachable registry: nothing to show offline
+  // The tool check also passes through a reachable registry: then there is no mirror to show offline.
+  const mirror = locateProviderMirror();
+  if (!mirror) console.warn("\n!!!!!!!! SKIPPED: terraform init from the mirror, offline: this machine has no provider mirror !!!!!!!!\n");
+  (mirror ? test : test.skip)("GIVEN the machine's mirror WHEN terraform init with an unreachable network THEN it succeeds", async () => {
+    if (!mirror) throw new Error("unreachable: skipped without a mirror");
     const dir = providerOnlyStack("mirror-init");
     const { cliConfigFile } = writeTerraformCliConfig(join(work, "mirror-cli"), mirror);
     const proxy = `http://127.0.0.1:${await closedPort()}`;

@@ -18,7 +18,7 @@ import {
 } from "@aws-sdk/client-rds";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import type { EnvironmentConfig } from "../../environments/config";
-import { DRILL_SETTINGS, stackId } from "../../environments/naming";
+import { DRILL_SETTINGS, settingParameterName, stackId } from "../../environments/naming";
 import { Clock, waitFor } from "../refresh/core";
 import { withRetries } from "../refresh/retry";
 import { assertScratchIdentifier } from "./guard";
@@ -107,7 +107,7 @@ export class RdsDrillAdapter implements DrillAws {
 
   private async setting(config: EnvironmentConfig, name: string): Promise<string | undefined> {
     try {
-      const out = await this.call("ssm:GetParameter", () => this.ssm.send(new GetParameterCommand({ Name: `/${config.project}/${config.name}/${name}` })));
+      const out = await this.call("ssm:GetParameter", () => this.ssm.send(new GetParameterCommand({ Name: settingParameterName(config, name) })));
       return out.Parameter?.Value || undefined;
     } catch (error) {
       if (/ParameterNotFound/.test((error as Error).name)) return undefined;

@@ -3,14 +3,14 @@
  * what, and what the figures must be. Pure: no AWS, no clock of its own.
  */
 import type { EnvironmentConfig } from "../../environments/config";
-import { drillResourcesName, stackId } from "../../environments/naming";
+import { ENVIRONMENT_TAG, REFRESH_TAG_PREFIX, drillResourcesName, stackId } from "../../environments/naming";
 import { RefusedError } from "../refresh/core";
 import { assertScratchIdentifier, scratchPrefix } from "./guard";
 
 /** Tags on everything the drill creates (and how leftovers of a crashed drill are found). */
 export const DRILL_TAGS = {
-  drillId: "twinstack:drill-id",
-  drillOf: "twinstack:drill-of",
+  drillId: `${REFRESH_TAG_PREFIX}drill-id`,
+  drillOf: `${REFRESH_TAG_PREFIX}drill-of`,
 } as const;
 
 export interface ObservedCluster {
@@ -163,7 +163,7 @@ export function planDrill(config: EnvironmentConfig, observed: DrillObservation,
     kmsKeyId: live.kmsKeyId,
     engineVersion: live.engineVersion,
     scaling: { minCapacity: 0.5, maxCapacity: Math.max(1, Math.min(4, config.database.maxCapacity)) },
-    tags: { [DRILL_TAGS.drillId]: scratch, [DRILL_TAGS.drillOf]: liveId, Environment: config.name, Project: config.project },
+    tags: { [DRILL_TAGS.drillId]: scratch, [DRILL_TAGS.drillOf]: liveId, [ENVIRONMENT_TAG]: config.name, Project: config.project },
     leftovers,
     rpoSeconds,
     objectives: { rpoSeconds: rpoObjectiveSeconds(config, source), rtoSeconds: config.dr.rtoMinutes * 60 },

@@ -1,4 +1,5 @@
 /** Backups and spend: encrypted and (in a protected environment) locked vaults, the database in a backup plan, a budget that alerts. */
+import { ENVIRONMENT_TAG } from "../../../environments/naming";
 import { Rule, fail, pass } from "../engine";
 import { PROVIDER_TYPE, asList, block, isExpression, refersTo, stringList } from "../model";
 
@@ -43,7 +44,7 @@ export const resilienceRules: Rule[] = [
     check: (r, { stack }) => {
       // The environment's own (default) AWS provider; account bootstrap stacks are tagged Environment=account.
       if (!r.name.startsWith("aws.") || r.values.alias !== undefined) return undefined;
-      const environment = ((block(r.values.default_tags).tags ?? {}) as Record<string, string>).Environment;
+      const environment = ((block(r.values.default_tags).tags ?? {}) as Record<string, string>)[ENVIRONMENT_TAG];
       if (!environment || environment === "account") return undefined;
       const budgets = stack.ofType("aws_budgets_budget");
       if (budgets.length === 0) return fail(`no aws_budgets_budget for environment ${environment}: overspending goes unnoticed until the bill`);

@@ -28,7 +28,6 @@ export { roleArn } from "./arns";
 export { refreshReadGrantStatement } from "./perms/refresh";
 export type { RefreshRoleProps } from "./perms/refresh";
 export type { DrillRoleProps } from "./perms/drill";
-export { PREVIEW_ENVIRONMENT_TAG } from "./perms/preview";
 export { SAVED_PLAN_CONTEXT } from "./perms/state";
 export type { StateAccess } from "./perms/state";
 export { GITHUB_OIDC_HOST, GITHUB_OIDC_URL, STS_AUDIENCE, environmentSubject, githubTrustPolicy, pullRequestSubject } from "./trust";

@@ -6,6 +6,7 @@
 import { FakeAws, SimClock } from "../support/refresh/fake-aws";
 
 const STAGING = "111111111111";
+const PRODUCTION = "222222222222";
 
 function fakeWithCluster(): FakeAws {
   const fake = new FakeAws(new SimClock());
@@ -42,4 +43,24 @@ test("renames with ApplyImmediately take effect now, as the refresh sends them",
   // THEN both carry their new names
   expect(fake.account(STAGING).clusters.get("twinstack-staging-old")?.status).toBe("renaming");
   expect(fake.account(STAGING).instances.get("twinstack-staging-old-1")?.status).toBe("renaming");
+});
+
+test("AddTagsToResource on another account's cluster is refused, and its tags are unchanged", async () => {
+  // GIVEN production's cluster, in another account than the caller's
+  const fake = fakeWithCluster();
+  fake.addCluster(PRODUCTION, "twinstack-production", { instances: 1, tags: { "twinstack:environment": "production" } });
+  // WHEN staging's account tags it by ARN
+  const tagging = fake.handle("AddTagsToResource", { ResourceName: `arn:aws:rds:us-east-1:${PRODUCTION}:cluster:twinstack-production`, Tags: [{ Key: "twinstack:refresh-id", Value: "r1" }] }, STAGING);
+  // THEN AWS's answer for a resource outside the caller's account (not found), and nothing changed
+  await expect(tagging).rejects.toMatchObject({ name: "DBClusterNotFoundFault", $metadata: { httpStatusCode: 404 } });
+  expect(fake.account(PRODUCTION).clusters.get("twinstack-production")!.tags).toEqual({ "twinstack:environment": "production" });
+});
+
+test("AddTagsToResource on the caller's own cluster tags it", async () => {
+  // GIVEN staging's cluster
+  const fake = fakeWithCluster();
+  // WHEN staging's account tags it by ARN
+  await fake.handle("AddTagsToResource", { ResourceName: `arn:aws:rds:us-east-1:${STAGING}:cluster:twinstack-staging`, Tags: [{ Key: "twinstack:refresh-id", Value: "r1" }] }, STAGING);
+  // THEN the tag is there
+  expect(fake.account(STAGING).clusters.get("twinstack-staging")!.tags).toEqual({ "twinstack:refresh-id": "r1" });
 });

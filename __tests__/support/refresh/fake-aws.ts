@@ -559,9 +559,15 @@ export class FakeAws {
     AddTagsToResource: (input: { ResourceName: string; Tags: Array<{ Key: string; Value: string }> }, account) => {
       const m = /^arn:aws:rds:[^:]+:(\d{12}):(cluster|db|cluster-snapshot):(.+)$/.exec(input.ResourceName);
       if (!m) throw new AwsError("InvalidParameterValue", `bad ARN ${input.ResourceName}`);
-      const a = this.account(m[1] === account ? account : m[1]);
-      const resource = m[2] === "cluster" ? a.clusters.get(m[3]) : m[2] === "db" ? a.instances.get(m[3]) : a.snapshots.get(m[3]);
-      if (!resource) throw new AwsError(m[2] === "cluster" ? "DBClusterNotFoundFault" : "DBInstanceNotFoundFault", `${input.ResourceName} not found`, 404);
+      // API: AddTagsToResource — DBClusterNotFoundFault (404): "DBClusterIdentifier doesn't refer to an existing DB
+      // cluster" (DBInstanceNotFoundFault likewise). Only the caller's account is searched: another account's resource
+      // cannot be tagged (AWS answers not found or access denied), so it is not found here.
+      const a = this.account(account);
+      const resource = m[1] !== account ? undefined : m[2] === "cluster" ? a.clusters.get(m[3]) : m[2] === "db" ? a.instances.get(m[3]) : a.snapshots.get(m[3]);
+      if (!resource) {
+        const where = m[1] !== account ? ` (not in the caller's account ${account})` : "";
+        throw new AwsError(m[2] === "cluster" ? "DBClusterNotFoundFault" : "DBInstanceNotFoundFault", `${input.ResourceName} not found${where}`, 404);
+      }
       Object.assign(resource.tags, tagMap(input.Tags));
       return {};
     },

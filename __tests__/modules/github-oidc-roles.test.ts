@@ -16,7 +16,7 @@ import { resolveEnvironment } from "../../environments/registry";
 import { roleNames } from "../../modules/github-oidc";
 import { synthBootstrap } from "../helpers/stacks";
 import { PolicyDocument, Request, decide } from "../support/iam-evaluator";
-import { Target, resourcesOf, rolePolicies } from "../support/oidc-policies";
+import { READ_ONLY_MODEL, Target, resourcesOf, rolePolicies } from "../support/oidc-policies";
 
 const staging = resolveEnvironment("staging");
 const production = resolveEnvironment("production");
@@ -153,8 +153,7 @@ describe("apply role: npm run db:migrate after the apply (scripts/db)", () => {
   });
 
   test("no other cluster's statements or master secret (a preview's, a drill's scratch cluster, another project's)", () => {
-    // The role's own policies (the ReadOnlyAccess model here grants every Get*, wider than AWS's).
-    const { own: withReadOnly } = rolePolicies(stagingAccount, names.apply, staging);
+    const { withReadOnly } = rolePolicies(stagingAccount, names.apply, staging);
     const others = ["twinstack-preview-pr-7", "twinstack-staging-new-r1", "other-staging"].map((id) => `arn:aws:rds:${staging.region}:${S}:cluster:${id}`);
     const requests: Request[] = others.flatMap((cluster) => [
       { action: "rds-data:ExecuteStatement", resource: cluster },
@@ -265,5 +264,17 @@ describe("restore-drill role (production account): scratch clusters only", () =>
       { action: "rds:DeleteDBSubnetGroup", resource: drillSubnets },
     ];
     expect(allowed(own, intoLive)).toEqual([]);
+  });
+});
+
+describe("the ReadOnlyAccess model is no kinder than AWS's ReadOnlyAccess", () => {
+  test("GIVEN only the model WHEN reading a secret's value THEN denied (ReadOnlyAccess lists secretsmanager:Describe*, GetResourcePolicy and List*, never GetSecretValue), while other reads stay allowed", () => {
+    // GIVEN
+    const secret = `arn:aws:secretsmanager:us-east-1:${S}:secret:twinstack-staging-app-AbCdEf`;
+    // WHEN / THEN
+    expect(decide([READ_ONLY_MODEL], { action: "secretsmanager:GetSecretValue", resource: secret }).allowed).toBe(false);
+    expect(decide([READ_ONLY_MODEL], { action: "secretsmanager:DescribeSecret", resource: secret }).allowed).toBe(true);
+    expect(decide([READ_ONLY_MODEL], { action: "secretsmanager:GetResourcePolicy", resource: secret }).allowed).toBe(true);
+    expect(decide([READ_ONLY_MODEL], { action: "ssm:GetParameter", resource: `arn:aws:ssm:us-east-1:${S}:parameter/twinstack/staging/api-url` }).allowed).toBe(true);
   });
 });

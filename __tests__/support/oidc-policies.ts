@@ -40,9 +40,17 @@ export function resolveTokens(text: string, stack: TerraformJson, account: { acc
   });
 }
 
-/** AWS's ReadOnlyAccess, modelled as the reads it grants. */
+/**
+ * AWS's ReadOnlyAccess, modelled as the reads it grants. No kinder than AWS: its Secrets Manager
+ * entries are Describe*, GetResourcePolicy and List* — a secret's value is never read-only access —
+ * so Get* stops short of secrets (the model may grant less than AWS, never more).
+ */
 export const READ_ONLY_MODEL: PolicyDocument = {
-  Statement: [{ Sid: "ReadOnlyAccessModel", Effect: "Allow", Action: ["*:Get*", "*:List*", "*:Describe*", "*:BatchGet*", "dynamodb:Query", "dynamodb:Scan"], Resource: "*" }],
+  Statement: [
+    { Sid: "ReadOnlyAccessModel", Effect: "Allow", Action: ["*:List*", "*:Describe*", "*:BatchGet*", "dynamodb:Query", "dynamodb:Scan"], Resource: "*" },
+    { Sid: "ReadOnlyAccessModelGets", Effect: "Allow", Action: ["*:Get*"], NotResource: ["arn:aws:secretsmanager:*"] },
+    { Sid: "ReadOnlyAccessModelSecrets", Effect: "Allow", Action: ["secretsmanager:GetResourcePolicy"], Resource: "*" },
+  ],
 };
 
 export interface RolePolicies {

@@ -13,8 +13,7 @@ import { CliDeps, main } from "../../scripts/refresh/cli";
 import { realClock } from "../../scripts/refresh/core";
 import { checkScrub } from "../../scripts/refresh/scrub";
 import { parseScrubManifest } from "../../scripts/refresh/scrub/manifest";
-import { installFakeAws } from "../support/refresh/wire-mocks";
-import { createWorld } from "../support/refresh/world";
+import { fakeWorlds } from "../support/refresh/harness";
 import { scrubManifest as staging } from "../../environments/staging/scrub";
 
 const PASSWORD = "check-Scrub-Pw-51c0";
@@ -22,6 +21,7 @@ const PASSWORD = "check-Scrub-Pw-51c0";
 describeWithTools("npm run refresh -- check-scrub, against a real PostgreSQL", ["postgresql"], () => {
   let pg: TestPostgres;
   let url: (database: string) => string;
+  const fakeWorld = fakeWorlds();
 
   beforeAll(async () => {
     pg = await startPostgres({ databases: ["app", "app_new_pii"], prefix: "check-scrub-" });
@@ -113,24 +113,19 @@ describeWithTools("npm run refresh -- check-scrub, against a real PostgreSQL", [
 
   test("refresh plan --source-database-url: an unclassified column in the source's schema is a plan problem (exit 1)", async () => {
     // GIVEN the fake AWS (production → staging) and a readable source schema with a new personal column
-    const world = createWorld();
-    const { restore } = installFakeAws(world.fake, world.target.accountId);
-    try {
-      const lines: string[] = [];
-      const deps: CliDeps = { clock: world.clock, out: (l) => lines.push(l), err: (l) => lines.push(l), isTTY: false, ask: async () => "", connect: connectAccount, env: {} };
-      // WHEN plan reads it
-      const code = await main(["plan", "--only", "database", "--source-database-url", url("app_new_pii")], deps);
-      // THEN
-      expect(lines.join("\n")).toContain("source schema: app_users.date_of_birth: not classified (environments/staging/scrub.ts: add tables.app_users.columns.date_of_birth)");
-      expect(lines.join("\n")).not.toContain(PASSWORD);
-      expect(code).toBe(1);
-      // AND against the application's own schema the plan is runnable
-      lines.length = 0;
-      expect(await main(["plan", "--only", "database", "--source-database-url", url("app")], deps)).toBe(0);
-      expect(lines.join("\n")).toMatch(/runnable/);
-    } finally {
-      restore();
-    }
+    const world = fakeWorld();
+    const lines: string[] = [];
+    const deps: CliDeps = { clock: world.clock, out: (l) => lines.push(l), err: (l) => lines.push(l), isTTY: false, ask: async () => "", connect: connectAccount, env: {} };
+    // WHEN plan reads it
+    const code = await main(["plan", "--only", "database", "--source-database-url", url("app_new_pii")], deps);
+    // THEN
+    expect(lines.join("\n")).toContain("source schema: app_users.date_of_birth: not classified (environments/staging/scrub.ts: add tables.app_users.columns.date_of_birth)");
+    expect(lines.join("\n")).not.toContain(PASSWORD);
+    expect(code).toBe(1);
+    // AND against the application's own schema the plan is runnable
+    lines.length = 0;
+    expect(await main(["plan", "--only", "database", "--source-database-url", url("app")], deps)).toBe(0);
+    expect(lines.join("\n")).toMatch(/runnable/);
   });
 
   test("--help describes the command (exit 0)", async () => {

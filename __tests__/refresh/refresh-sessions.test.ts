@@ -14,15 +14,12 @@ import { HEARTBEAT_INTERVAL_MS, RefreshLock } from "../../scripts/refresh/lock";
 import { runAll } from "../../scripts/refresh/runner";
 import { connectAccount } from "../../scripts/refresh/accounts";
 import { defaultLatency } from "../support/refresh/fake-aws";
-import { installFakeAws } from "../support/refresh/wire-mocks";
-import { World, connectHalf, createWorld } from "../support/refresh/world";
+import { fakeWorlds } from "../support/refresh/harness";
+import { World, connectHalf } from "../support/refresh/world";
 
 const RID = "r202501311200-a1b2";
-let restore: (() => void) | undefined;
-afterEach(() => {
-  restore?.();
-  jest.useRealTimers();
-});
+const fakeWorld = fakeWorlds();
+afterEach(() => jest.useRealTimers());
 
 /** Only `Date` is faked, and it follows the simulated clock (timers stay real). */
 function followSimulatedTime(world: World): void {
@@ -34,8 +31,7 @@ function followSimulatedTime(world: World): void {
 }
 
 function setup(latency = defaultLatency): World {
-  const world = createWorld({ latency });
-  restore = installFakeAws(world.fake, world.target.accountId).restore;
+  const world = fakeWorld({ latency });
   followSimulatedTime(world);
   return world;
 }

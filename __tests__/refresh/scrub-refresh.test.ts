@@ -8,20 +8,13 @@
 import { StepFailedError } from "../../scripts/refresh/core";
 import { createScrubHooks } from "../../scripts/refresh/scrub";
 import { ScrubManifestInput, parseScrubManifest } from "../../scripts/refresh/scrub/manifest";
-import { installFakeAws } from "../support/refresh/wire-mocks";
-import { World, connectHalf, createWorld } from "../support/refresh/world";
+import { fakeWorlds } from "../support/refresh/harness";
+import { World, connectHalf } from "../support/refresh/world";
 import { scrubManifest as staging } from "../../environments/staging/scrub";
 
 const RID = "r202501311200-a1b2";
 const FILE = "environments/staging/scrub.ts";
-let restore: (() => void) | undefined;
-afterEach(() => restore?.());
-
-function setup(): World {
-  const world = createWorld();
-  restore = installFakeAws(world.fake, world.target.accountId).restore;
-  return world;
-}
+const setup = fakeWorlds();
 
 /** The half with staging's manifest changed by `change` (the file itself is never edited). */
 function halfWith(world: World, change: (m: ScrubManifestInput) => void) {

@@ -20,7 +20,7 @@ import {
   renderMarkdown,
   summarizePlan,
 } from "../scripts/plan-summary";
-import { runCommand, terraform, writeOfflineCliConfig } from "../scripts/lib/terraform";
+import { runCommand, terraform, writeTerraformCliConfig } from "../scripts/lib/terraform";
 import { Emulator, emulatorProcessEnv, startEmulator } from "../scripts/sandbox/emulator";
 import { describeWithTools } from "./helpers/requirements";
 
@@ -56,7 +56,7 @@ function config(options: { parameterName: string; value: string; withTwo: boolea
 }
 
 describeWithTools("plan-summary on real Terraform plans against the emulator", ["terraform", "provider-mirror", "moto_server"], () => {
-  const { cliConfigFile } = writeOfflineCliConfig();
+  const { cliConfigFile } = writeTerraformCliConfig();
   const dir = mkdtempSync(join(tmpdir(), "twinstack-plan-summary-"));
   let emulator: Emulator | undefined;
   let env: NodeJS.ProcessEnv = {};

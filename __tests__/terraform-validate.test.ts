@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stackDir, synthesizeTo } from "../scripts/lib/synth";
-import { terraform, writeOfflineCliConfig } from "../scripts/lib/terraform";
+import { terraform, writeTerraformCliConfig } from "../scripts/lib/terraform";
 import { describeWithTools } from "./helpers/requirements";
 
 interface Diagnostic {
@@ -27,7 +27,7 @@ describeWithTools("terraform validate, every stack", ["terraform", "provider-mir
   let stacks: string[] = [];
 
   beforeAll(async () => {
-    ({ cliConfigFile } = writeOfflineCliConfig(join(work, "terraform")));
+    ({ cliConfigFile } = writeTerraformCliConfig(join(work, "terraform")));
     const result = await synthesizeTo(outdir, { PREVIEW_PR: "1" });
     if (result.code !== 0) throw new Error(`synth failed:\n${result.stderr}`);
     stacks = readdirSync(join(outdir, "stacks")).sort();

@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Authentication } from "../../modules/cognito";
 import { StackRunner, changesOf } from "../../scripts/lib/deploy";
-import { writeOfflineCliConfig } from "../../scripts/lib/terraform";
+import { writeTerraformCliConfig } from "../../scripts/lib/terraform";
 import { Emulator, EMULATOR_REGION, clientConfig, emulatorProcessEnv, startEmulator } from "../../scripts/sandbox/emulator";
 import { describeWithTools } from "../helpers/requirements";
 
@@ -51,7 +51,7 @@ describeWithTools("invited users: Terraform creates a protected environment's us
     });
     new TerraformOutput(stack, "user_pool_id", { value: auth.userPoolId });
     app.synth();
-    const { cliConfigFile } = writeOfflineCliConfig(join(work, "terraform"));
+    const { cliConfigFile } = writeTerraformCliConfig(join(work, "terraform"));
     const runner = new StackRunner("invitations", outdir, cliConfigFile, emulatorProcessEnv(emulator));
 
     // WHEN

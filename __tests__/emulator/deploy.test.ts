@@ -18,7 +18,7 @@ import { EnvironmentConfig } from "../../environments/config";
 import { resolveEnvironment, previewConfig } from "../../environments/registry";
 import { PlanJson, StackRunner, changesOf, countByType } from "../../scripts/lib/deploy";
 import { synthesizeTo } from "../../scripts/lib/synth";
-import { writeOfflineCliConfig } from "../../scripts/lib/terraform";
+import { writeTerraformCliConfig } from "../../scripts/lib/terraform";
 import { Emulator, assumeRoleCredentials, clientConfig, emulatorProcessEnv, startEmulator } from "../../scripts/sandbox/emulator";
 import { isQuirk } from "../helpers/emulator-quirks";
 import { describeWithTools } from "../helpers/requirements";
@@ -54,7 +54,7 @@ describeWithTools("every environment applies into the emulator and converges", [
     const env = emulatorProcessEnv(emulator);
     const synth = await synthesizeTo(outdir, { ...env, PREVIEW_PR: "1" });
     if (synth.code !== 0) throw new Error(`synth failed:\n${synth.stderr}`);
-    const { cliConfigFile } = writeOfflineCliConfig(join(work, "terraform"));
+    const { cliConfigFile } = writeTerraformCliConfig(join(work, "terraform"));
 
     // Each account's state bucket and lock table first: the environment stacks' backends live there.
     await pool(["111111111111", "222222222222"], 2, async (account) => {

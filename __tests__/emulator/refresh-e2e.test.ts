@@ -35,7 +35,7 @@ import { bootstrapStackId, stackId, uploadsBucketName } from "../../environments
 import { environmentInputs, resolveEnvironment } from "../../environments/registry";
 import { PlanJson, StackRunner, changesOf } from "../../scripts/lib/deploy";
 import { REPO_ROOT, synthesizeTo } from "../../scripts/lib/synth";
-import { writeOfflineCliConfig } from "../../scripts/lib/terraform";
+import { writeTerraformCliConfig } from "../../scripts/lib/terraform";
 import type { RefreshEvent } from "../../scripts/refresh/core";
 import { Emulator, assumeRoleCredentials, clientConfig, emulatorProcessEnv, startEmulator } from "../../scripts/sandbox/emulator";
 import { isQuirk } from "../helpers/emulator-quirks";
@@ -145,7 +145,7 @@ describeWithTools("refresh end to end against the emulator (single-account sandb
     emulator = startedEmulator;
     pg = startedPg;
     env = { ...emulatorProcessEnv(emulator), TWINSTACK_SINGLE_ACCOUNT: ACCOUNT };
-    const { cliConfigFile } = writeOfflineCliConfig(join(work, "terraform"));
+    const { cliConfigFile } = writeTerraformCliConfig(join(work, "terraform"));
 
     const [synth] = await Promise.all([timed("synth", () => synthesizeTo(outdir, env)), timed("seed postgres", () => seedDatabase(pg))]);
     if (synth.code !== 0) throw new Error(`synth failed:\n${synth.stderr}`);

@@ -1,8 +1,8 @@
 /** Real Terraform, offline: a synthesized stack directory initialises and validates cleanly. */
-import { terraform, writeOfflineCliConfig } from "../../scripts/lib/terraform";
+import { terraform, writeTerraformCliConfig } from "../../scripts/lib/terraform";
 
 export async function expectValidTerraform(dir: string): Promise<void> {
-  const { cliConfigFile } = writeOfflineCliConfig();
+  const { cliConfigFile } = writeTerraformCliConfig();
   // WHEN terraform initialises offline and validates
   const init = await terraform(["init", "-backend=false", "-input=false", "-no-color"], { cwd: dir, cliConfigFile });
   expect({ code: init.code, stderr: init.stderr }).toEqual({ code: 0, stderr: "" });

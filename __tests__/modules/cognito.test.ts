@@ -18,7 +18,7 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { App, TerraformOutput, TerraformStack, Testing } from "cdktf";
 import { HttpApi } from "../../modules/api-gateway";
 import { Authentication, AuthenticationProps, DEFAULT_GROUPS } from "../../modules/cognito";
-import { terraform, writeOfflineCliConfig } from "../../scripts/lib/terraform";
+import { terraform, writeTerraformCliConfig } from "../../scripts/lib/terraform";
 import { describeWithTools } from "../helpers/requirements";
 
 const baseProps: AuthenticationProps = {
@@ -271,7 +271,7 @@ describeWithTools("Authentication and HttpApi pass terraform validate", ["terraf
     const cwd = join(work, label.replace(/\W+/g, "-"));
     mkdirSync(cwd, { recursive: true });
     writeFileSync(join(cwd, "main.tf.json"), Testing.synth(stack));
-    const { cliConfigFile } = writeOfflineCliConfig(join(work, "terraform"));
+    const { cliConfigFile } = writeTerraformCliConfig(join(work, "terraform"));
     // WHEN
     const init = await terraform(["init", "-backend=false", "-no-color"], { cwd, cliConfigFile });
     expect(init.stderr).toBe("");

@@ -24,7 +24,7 @@ import {
   roleNames,
 } from "../../modules/github-oidc";
 import { StateBackend, stateLocation } from "../../modules/state-backend";
-import { terraform, writeOfflineCliConfig } from "../../scripts/lib/terraform";
+import { terraform, writeTerraformCliConfig } from "../../scripts/lib/terraform";
 import { Emulator, startEmulator } from "../../scripts/sandbox/emulator";
 import { describeWithTools } from "../helpers/requirements";
 import { PolicyDocument, decide } from "../support/iam-evaluator";
@@ -364,7 +364,7 @@ function synthToDir(account: "staging" | "production", endpointUrl?: string): { 
 }
 
 describeWithTools("github-oidc: real terraform validate", ["terraform", "provider-mirror"], () => {
-  const { cliConfigFile } = writeOfflineCliConfig();
+  const { cliConfigFile } = writeTerraformCliConfig();
   const made: string[] = [];
   afterAll(() => made.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
@@ -382,7 +382,7 @@ describeWithTools("github-oidc: real terraform validate", ["terraform", "provide
 });
 
 describeWithTools("github-oidc: apply into the emulator", ["terraform", "provider-mirror", "moto_server"], () => {
-  const { cliConfigFile } = writeOfflineCliConfig();
+  const { cliConfigFile } = writeTerraformCliConfig();
   let emulator: Emulator | undefined;
   const made: string[] = [];
   beforeAll(async () => {

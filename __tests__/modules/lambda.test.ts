@@ -25,7 +25,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ApiFunction, apiFunctionLogGroupName, logsKeyPolicyStatement, readVersionFile, type ApiFunctionProps } from "../../modules/lambda";
 import { EncryptionKey } from "../../modules/kms";
-import { runCommand, terraform, writeOfflineCliConfig } from "../../scripts/lib/terraform";
+import { runCommand, terraform, writeTerraformCliConfig } from "../../scripts/lib/terraform";
 import { describeWithTools } from "../helpers/requirements";
 
 const ACCOUNT = "111111111111";
@@ -396,7 +396,7 @@ describeWithTools("ApiFunction under real terraform validate", ["terraform", "pr
       expect(version.statusCode).toBe(200);
 
       // WHEN terraform initialises offline and validates it
-      const { cliConfigFile } = writeOfflineCliConfig();
+      const { cliConfigFile } = writeTerraformCliConfig();
       const init = await terraform(["init", "-backend=false", "-no-color"], { cwd: dir, cliConfigFile });
       expect({ code: init.code, stderr: init.stderr }).toEqual({ code: 0, stderr: "" });
       const validate = await terraform(["validate", "-json", "-no-color"], { cwd: dir, cliConfigFile });

@@ -108,12 +108,6 @@ export function writeTerraformCliConfig(dir = join(tmpdir(), "twinstack-terrafor
   return { cliConfigFile, pluginCacheDir, providerSource: mirror ? { kind: "mirror", path: mirror } : { kind: "registry", host: PROVIDER_REGISTRY_HOST } };
 }
 
-/**
- * @deprecated Kept for callers written when the mirror was required; it now falls back to the
- * registry like `writeTerraformCliConfig`, which new code should call.
- */
-export const writeOfflineCliConfig = writeTerraformCliConfig;
-
 export interface CommandResult {
   readonly code: number;
   readonly stdout: string;

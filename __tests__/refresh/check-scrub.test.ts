@@ -8,12 +8,11 @@ import { join } from "node:path";
 import { describeWithTools } from "../helpers/requirements";
 import { TestPostgres, freePort, startPostgres } from "../helpers/postgres";
 import { APPLICATION_MIGRATIONS, migrateUp } from "../support/migrate";
-import { connectAccount } from "../../scripts/refresh/accounts";
-import { CliDeps, main } from "../../scripts/refresh/cli";
+import { main } from "../../scripts/refresh/cli";
 import { realClock } from "../../scripts/refresh/core";
 import { checkScrub } from "../../scripts/refresh/scrub";
 import { parseScrubManifest } from "../../scripts/refresh/scrub/manifest";
-import { fakeWorlds } from "../support/refresh/harness";
+import { cliDeps, fakeWorlds } from "../support/refresh/harness";
 import { scrubManifest as staging } from "../../environments/staging/scrub";
 
 const PASSWORD = "check-Scrub-Pw-51c0";
@@ -36,18 +35,9 @@ describeWithTools("npm run refresh -- check-scrub, against a real PostgreSQL", [
   });
 
   async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; output: string }> {
-    const lines: string[] = [];
-    const deps: CliDeps = {
-      clock: realClock,
-      out: (line) => lines.push(line),
-      err: (line) => lines.push(line),
-      isTTY: false,
-      ask: async () => "",
-      connect: () => Promise.reject(new Error("check-scrub uses no AWS account")),
-      env,
-    };
+    const deps = cliDeps({ clock: realClock }, env, { connect: () => Promise.reject(new Error("check-scrub uses no AWS account")) });
     const code = await main(["check-scrub", ...args], deps);
-    const output = lines.join("\n");
+    const output = deps.text();
     expect(output).not.toContain(PASSWORD);
     return { code, output };
   }
@@ -114,18 +104,17 @@ describeWithTools("npm run refresh -- check-scrub, against a real PostgreSQL", [
   test("refresh plan --source-database-url: an unclassified column in the source's schema is a plan problem (exit 1)", async () => {
     // GIVEN the fake AWS (production → staging) and a readable source schema with a new personal column
     const world = fakeWorld();
-    const lines: string[] = [];
-    const deps: CliDeps = { clock: world.clock, out: (l) => lines.push(l), err: (l) => lines.push(l), isTTY: false, ask: async () => "", connect: connectAccount, env: {} };
+    const deps = cliDeps(world);
     // WHEN plan reads it
     const code = await main(["plan", "--only", "database", "--source-database-url", url("app_new_pii")], deps);
     // THEN
-    expect(lines.join("\n")).toContain("source schema: app_users.date_of_birth: not classified (environments/staging/scrub.ts: add tables.app_users.columns.date_of_birth)");
-    expect(lines.join("\n")).not.toContain(PASSWORD);
+    expect(deps.text()).toContain("source schema: app_users.date_of_birth: not classified (environments/staging/scrub.ts: add tables.app_users.columns.date_of_birth)");
+    expect(deps.text()).not.toContain(PASSWORD);
     expect(code).toBe(1);
     // AND against the application's own schema the plan is runnable
-    lines.length = 0;
+    deps.lines.length = 0;
     expect(await main(["plan", "--only", "database", "--source-database-url", url("app")], deps)).toBe(0);
-    expect(lines.join("\n")).toMatch(/runnable/);
+    expect(deps.text()).toMatch(/runnable/);
   });
 
   test("--help describes the command (exit 0)", async () => {

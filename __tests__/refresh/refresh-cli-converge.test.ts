@@ -6,16 +6,12 @@
  * command's contract is checked: which stack, refusals, exit codes.
  */
 import type { EnvironmentConfig } from "../../environments/config";
-import { main, type CliDeps } from "../../scripts/refresh/cli";
+import { main } from "../../scripts/refresh/cli";
 import { realClock } from "../../scripts/refresh/core";
+import { cliDeps, type CapturedDeps } from "../support/refresh/harness";
 
-function deps(lines: string[], converged: EnvironmentConfig[], outcome: () => Promise<{ message: string }> = async () => ({ message: "twinstack-staging: no changes" })): CliDeps {
-  return {
-    clock: realClock,
-    out: (line) => lines.push(line),
-    err: (line) => lines.push(line),
-    isTTY: false,
-    ask: async () => "",
+function deps(converged: EnvironmentConfig[], outcome: () => Promise<{ message: string }> = async () => ({ message: "twinstack-staging: no changes" })): CapturedDeps {
+  return cliDeps({ clock: realClock }, {}, {
     connect: async () => {
       throw new Error("converge connects to no account through the SDK");
     },
@@ -23,37 +19,36 @@ function deps(lines: string[], converged: EnvironmentConfig[], outcome: () => Pr
       converged.push(target);
       return outcome();
     },
-    env: {},
-  };
+  });
 }
 
 describe("refresh converge", () => {
   test("GIVEN staging WHEN `converge --to staging --json` THEN the staging stack is converged, exit 0, a started and a done event", async () => {
-    const lines: string[] = [];
     const converged: EnvironmentConfig[] = [];
-    const code = await main(["converge", "--to", "staging", "--json"], deps(lines, converged));
+    const captured = deps(converged);
+    const code = await main(["converge", "--to", "staging", "--json"], captured);
     expect(code).toBe(0);
     expect(converged.map((c) => c.name)).toEqual(["staging"]);
-    const events = lines.map((line) => JSON.parse(line));
+    const events = captured.lines.map((line) => JSON.parse(line));
     expect(events.map((e) => [e.step, e.state])).toEqual([["converge", "started"], ["converge", "done"]]);
     expect(events[1].message).toBe("twinstack-staging: no changes");
   });
 
   test("GIVEN production (protected) WHEN `converge --to production` THEN exit 2 and nothing is converged", async () => {
-    const lines: string[] = [];
     const converged: EnvironmentConfig[] = [];
-    expect(await main(["converge", "--to", "production"], deps(lines, converged))).toBe(2);
+    const captured = deps(converged);
+    expect(await main(["converge", "--to", "production"], captured)).toBe(2);
     expect(converged).toEqual([]);
-    expect(lines.join("\n")).toMatch(/production is protected/);
+    expect(captured.text()).toMatch(/production is protected/);
   });
 
   test("GIVEN a plan that would destroy something WHEN converging THEN exit 1 with the converger's reason", async () => {
-    const lines: string[] = [];
-    const code = await main(["converge", "--to", "staging"], deps(lines, [], async () => {
+    const captured = deps([], async () => {
       throw new Error("the plan of twinstack-staging would destroy or replace aws_rds_cluster.database: delete+create: not applied");
-    }));
+    });
+    const code = await main(["converge", "--to", "staging"], captured);
     expect(code).toBe(1);
-    expect(lines.join("\n")).toMatch(/would destroy or replace aws_rds_cluster\.database/);
+    expect(captured.text()).toMatch(/would destroy or replace aws_rds_cluster\.database/);
   });
 });
 

@@ -7,22 +7,21 @@
  *    reads the target's uploads bucket tags before any write, so a bucket tagged as production's
  *    stops `plan` and `run` with exit 2 and its objects stay.
  */
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, ListObjectsV2Command, PutBucketTaggingCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { EnvironmentConfig } from "../../environments/config";
 import { uploadsBucketName } from "../../environments/naming";
 import { environmentInputs, resolveEnvironment } from "../../environments/registry";
-import type { AccountClients } from "../../scripts/refresh/accounts";
 import { main, type CliDeps } from "../../scripts/refresh/cli";
 import { realClock } from "../../scripts/refresh/core";
-import { createSyncClient } from "../../scripts/refresh/objects/client";
 import { clientConfig, startEmulator, type Emulator } from "../../scripts/sandbox/emulator";
 import { describeWithTools } from "../helpers/requirements";
+import { emulatorConnect } from "../support/refresh/emulator-connect";
+import { cliDeps, type CapturedDeps } from "../support/refresh/harness";
 
 jest.setTimeout(90_000);
 
-function deps(lines: string[], env: NodeJS.ProcessEnv, connect: CliDeps["connect"]): CliDeps {
-  return { clock: realClock, out: (line) => lines.push(line), err: (line) => lines.push(line), isTTY: false, ask: async () => "", connect, env };
+function deps(env: NodeJS.ProcessEnv, connect: CliDeps["connect"]): CapturedDeps {
+  return cliDeps({ clock: realClock }, env, { connect });
 }
 
 describe("refresh CLI: TWINSTACK_SINGLE_ACCOUNT against real AWS (in-memory, no AWS)", () => {
@@ -33,14 +32,14 @@ describe("refresh CLI: TWINSTACK_SINGLE_ACCOUNT against real AWS (in-memory, no 
       const connect = jest.fn(async () => {
         throw new Error("connect must not be called");
       });
-      const lines: string[] = [];
+      const captured = deps({ TWINSTACK_SINGLE_ACCOUNT: "222222222222" }, connect);
       // WHEN
-      const code = await main([command, "--from", "production", "--to", "staging", ...(command === "run" ? ["--yes"] : [])], deps(lines, { TWINSTACK_SINGLE_ACCOUNT: "222222222222" }, connect));
+      const code = await main([command, "--from", "production", "--to", "staging", ...(command === "run" ? ["--yes"] : [])], captured);
       // THEN
       expect(code).toBe(2);
       expect(connect).not.toHaveBeenCalled();
-      expect(lines.join("\n")).toContain("TWINSTACK_SINGLE_ACCOUNT is allowed only against an emulator");
-      expect(lines.join("\n")).not.toContain("runnable");
+      expect(captured.text()).toContain("TWINSTACK_SINGLE_ACCOUNT is allowed only against an emulator");
+      expect(captured.text()).not.toContain("runnable");
     },
   );
 });
@@ -54,8 +53,6 @@ describeWithTools("refresh CLI: the write guard reads the target's tags (emulato
   let staging: EnvironmentConfig;
   let production: EnvironmentConfig;
 
-  const connect = async (config: EnvironmentConfig): Promise<AccountClients> =>
-    ({ config, s3: createSyncClient({ ...clientConfig(emulator), maxSockets: 16 }), dynamodb: new DynamoDBClient(clientConfig(emulator)) }) as unknown as AccountClients;
   const keys = async (bucket: string): Promise<string[]> =>
     ((await s3.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents ?? []).map((object) => object.Key as string).sort();
   const tag = (bucket: string, environment: string) =>
@@ -82,27 +79,26 @@ describeWithTools("refresh CLI: the write guard reads the target's tags (emulato
   test("GIVEN the target's uploads bucket tagged Environment=production WHEN `refresh plan --only objects` runs THEN it reports the refusal with exit 2", async () => {
     // GIVEN
     await tag(uploadsBucketName(staging), "production");
-    const lines: string[] = [];
+    const captured = deps(env, emulatorConnect(emulator));
     // WHEN
-    const code = await main(["plan", "--only", "objects"], deps(lines, env, connect));
+    const code = await main(["plan", "--only", "objects"], captured);
     // THEN
     expect(code).toBe(2);
-    expect(lines.join("\n")).toContain(`refresh: refused: bucket ${uploadsBucketName(staging).replace(ACCOUNT, "********1111")} is tagged Environment=production, a protected environment`);
+    expect(captured.text()).toContain(`refresh: refused: bucket ${uploadsBucketName(staging).replace(ACCOUNT, "********1111")} is tagged Environment=production, a protected environment`);
   });
 
   test("GIVEN the same bucket WHEN `refresh run --only objects --yes` runs THEN exit 2 and nothing in it changes", async () => {
     await tag(uploadsBucketName(staging), "production");
-    const lines: string[] = [];
-    const code = await main(["run", "--only", "objects", "--yes"], deps(lines, env, connect));
+    const code = await main(["run", "--only", "objects", "--yes"], deps(env, emulatorConnect(emulator)));
     expect(code).toBe(2);
     expect(await keys(uploadsBucketName(staging))).toEqual(["kept/by-staging.txt"]);
   });
 
   test("GIVEN the bucket tagged Environment=staging (as its stack tags it) WHEN `refresh plan --only objects` runs THEN the guard passes and the plan is runnable", async () => {
     await tag(uploadsBucketName(staging), "staging");
-    const lines: string[] = [];
-    const code = await main(["plan", "--only", "objects", "--json"], deps(lines, env, connect));
+    const captured = deps(env, emulatorConnect(emulator));
+    const code = await main(["plan", "--only", "objects", "--json"], captured);
     expect(code).toBe(0);
-    expect(lines.some((line) => line.includes('"message":"runnable"'))).toBe(true);
+    expect(captured.lines.some((line) => line.includes('"message":"runnable"'))).toBe(true);
   });
 });

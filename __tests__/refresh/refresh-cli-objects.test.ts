@@ -8,17 +8,16 @@
  */
 import { CreateTableCommand, DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, ListObjectsV2Command, PutBucketTaggingCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import type { EnvironmentConfig } from "../../environments/config";
 import { uploadsBucketName } from "../../environments/naming";
 import { environmentInputs, resolveEnvironment } from "../../environments/registry";
-import type { AccountClients } from "../../scripts/refresh/accounts";
-import { main, type CliDeps } from "../../scripts/refresh/cli";
+import { main } from "../../scripts/refresh/cli";
 import { realClock } from "../../scripts/refresh/core";
 import { lockTableName } from "../../scripts/refresh/lock";
-import { createSyncClient } from "../../scripts/refresh/objects/client";
 import { clientConfig, startEmulator, type Emulator } from "../../scripts/sandbox/emulator";
 import { describeWithTools } from "../helpers/requirements";
 import { fakeTerminal } from "../helpers/terminal";
+import { emulatorConnect } from "../support/refresh/emulator-connect";
+import { cliDeps, type CapturedDeps } from "../support/refresh/harness";
 
 jest.setTimeout(90000);
 
@@ -59,19 +58,8 @@ describeWithTools("refresh CLI, objects half (emulator)", ["moto_server"], () =>
     await emulator?.stop();
   });
 
-  function deps(lines: string[], progress?: NodeJS.WriteStream): CliDeps {
-    return {
-      clock: realClock,
-      out: (line) => lines.push(line),
-      err: (line) => lines.push(line),
-      isTTY: false,
-      ask: async () => "",
-      // The emulator's clients for whichever account is asked for (one account here).
-      connect: async (config: EnvironmentConfig) =>
-        ({ config, s3: createSyncClient({ ...clientConfig(emulator), maxSockets: 16 }), dynamodb: new DynamoDBClient(clientConfig(emulator)) }) as unknown as AccountClients,
-      env: ENV,
-      progress,
-    };
+  function deps(progress?: NodeJS.WriteStream): CapturedDeps {
+    return cliDeps({ clock: realClock }, ENV, { connect: emulatorConnect(emulator), progress });
   }
 
   async function keys(bucket: string): Promise<string[]> {
@@ -84,11 +72,12 @@ describeWithTools("refresh CLI, objects half (emulator)", ["moto_server"], () =>
       await s3.send(new PutObjectCommand({ Bucket: uploadsBucketName(production), Key: key, Body: `body of ${key}` }));
     }
     await s3.send(new PutObjectCommand({ Bucket: uploadsBucketName(staging), Key: "stale.txt", Body: "old" }));
-    const lines: string[] = [];
     const terminal = fakeTerminal(120);
+    const cli = deps(terminal);
+    const { lines } = cli;
 
     // WHEN
-    const code = await main(["run", "--only", "objects", "--yes"], deps(lines, terminal));
+    const code = await main(["run", "--only", "objects", "--yes"], cli);
 
     // THEN: exit 0; event lines before the copying on stdout, those while the bar is up above it on the terminal
     expect({ code, lines }).toMatchObject({ code: 0 });
@@ -106,10 +95,11 @@ describeWithTools("refresh CLI, objects half (emulator)", ["moto_server"], () =>
   });
 
   test("GIVEN --json WHEN the same run goes again (nothing to copy) THEN every stdout line is a JSON event and no bar is drawn", async () => {
-    const lines: string[] = [];
     const terminal = fakeTerminal(120);
+    const cli = deps(terminal);
+    const { lines } = cli;
 
-    const code = await main(["run", "--only", "objects", "--yes", "--json"], deps(lines, terminal));
+    const code = await main(["run", "--only", "objects", "--yes", "--json"], cli);
 
     expect(code).toBe(0);
     const events = lines.map((line) => JSON.parse(line) as { half?: string; step: string; state: string; identifiers?: Record<string, string> });
@@ -122,10 +112,11 @@ describeWithTools("refresh CLI, objects half (emulator)", ["moto_server"], () =>
     await s3.send(new PutObjectCommand({ Bucket: uploadsBucketName(production), Key: "private/report.pdf", Body: "internal" }));
     await s3.send(new PutObjectCommand({ Bucket: uploadsBucketName(production), Key: "avatars/3.png", Body: "three" }));
     await s3.send(new PutObjectCommand({ Bucket: uploadsBucketName(staging), Key: "qa/fixture.json", Body: "{}" }));
-    const lines: string[] = [];
+    const cli = deps();
+    const { lines } = cli;
 
     // WHEN
-    const code = await main(["run", "--only", "objects", "--yes", "--json", "--exclude", "private/", "--no-delete", "--concurrency", "4"], deps(lines));
+    const code = await main(["run", "--only", "objects", "--yes", "--json", "--exclude", "private/", "--no-delete", "--concurrency", "4"], cli);
 
     // THEN
     expect(code).toBe(0);
@@ -141,8 +132,9 @@ describeWithTools("refresh CLI, objects half (emulator)", ["moto_server"], () =>
       [["--concurrency", "2.5"], /--concurrency \("2.5"\) must be a whole number from 1 to 1024/],
       [["--include", ""], /a prefix must not be empty/],
     ] as const) {
-      const lines: string[] = [];
-      const code = await main(["run", "--only", "objects", "--yes", ...args], deps(lines));
+      const cli = deps();
+      const { lines } = cli;
+      const code = await main(["run", "--only", "objects", "--yes", ...args], cli);
       expect({ args, code }).toEqual({ args, code: 2 });
       expect(lines.join("\n")).toMatch(message);
     }

@@ -32,8 +32,12 @@ export interface CapturedDeps extends CliDeps {
   text(): string;
 }
 
-/** The CLI's dependencies on the fake world: no terminal, staging's pool users, converge stood in for. */
-export function cliDeps(world: World, env: NodeJS.ProcessEnv = {}, overrides: Partial<CliDeps> = {}): CapturedDeps {
+/**
+ * The CLI's dependencies on the fake world: no terminal, staging's pool users, converge stood in
+ * for. Only the world's clock is read: other tests pass `{ clock: realClock }` and their own
+ * `connect` (the emulator's, or one that must not be called).
+ */
+export function cliDeps(world: Pick<CliDeps, "clock">, env: NodeJS.ProcessEnv = {}, overrides: Partial<CliDeps> = {}): CapturedDeps {
   const lines: string[] = [];
   return {
     clock: world.clock,

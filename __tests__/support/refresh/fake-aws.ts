@@ -1,8 +1,8 @@
 /**
  * An in-memory model of the AWS state the refresh touches (RDS clusters, instances, snapshots
  * and their sharing, KMS aliases, the DynamoDB lock table, STS sessions, Cognito users), with a
- * simulated clock and a latency model. It drives the contract tests (through aws-sdk-client-mock)
- * and the downtime model (scripts/bench/refresh-model.ts). It is NOT an emulator of AWS in
+ * simulated clock and a latency model. It drives the contract tests of the refresh and of the DR
+ * drill (through aws-sdk-client-mock) and the downtime model (scripts/bench/refresh-model.ts). It is NOT an emulator of AWS in
  * general: only the behaviour the refresh relies on.
  *
  * It is no kinder than AWS: every refusal AWS documents for a call the refresh makes is modelled
@@ -13,7 +13,8 @@
  *   API_ModifyDBCluster.html, API_ModifyDBInstance.html, API_DeleteDBCluster.html,
  *   API_DeleteDBInstance.html, API_CreateDBInstance.html, API_RestoreDBClusterFromSnapshot.html,
  *   API_ModifyDBClusterSnapshotAttribute.html, API_CopyDBClusterSnapshot.html,
- *   API_DeleteDBClusterSnapshot.html, API_DescribeDBClusterSnapshots.html, CommonErrors.html;
+ *   API_DeleteDBClusterSnapshot.html, API_DescribeDBClusterSnapshots.html, API_DescribeDBClusters.html,
+ *   API_DescribeDBInstances.html, API_RestoreDBClusterToPointInTime.html, CommonErrors.html;
  * AWS STS API Reference: https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html;
  * DynamoDB: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PutItem.html (ConditionExpression).
  */
@@ -91,6 +92,8 @@ export interface FakeCluster extends Timed {
   /** Which data it holds (for assertions): `production@<time>` or `staging-original`. */
   data: string;
   scaling?: { MinCapacity?: number; MaxCapacity?: number; SecondsUntilAutoPause?: number };
+  /** BackupRetentionPeriod, days (API: CreateDBCluster — "Default: 1"): how far back a point-in-time restore may go. */
+  backupRetentionDays?: number;
 }
 export interface FakeInstance extends Timed {
   id: string;
@@ -100,7 +103,8 @@ export interface FakeSnapshot extends Timed {
   id: string;
   account: string;
   clusterId: string;
-  type: "manual" | "automated";
+  /** `awsbackup`: a recovery point AWS Backup took of an Aurora cluster (`awsbackup:job-…`). */
+  type: "manual" | "automated" | "awsbackup";
   encrypted: boolean;
   kmsKeyArn?: string;
   engineVersion: string;
@@ -161,6 +165,8 @@ export class FakeAws {
   readonly sessions = new Map<string, { account: string; expiresAt: number }>();
   /** The role's maximum session duration (IAM MaxSessionDuration, default 1 h). */
   maxSessionSeconds = 3600;
+  /** How far a cluster's LatestRestorableTime trails the clock (Aurora: typically within 5 minutes). */
+  restorableLagMs = 5 * MIN;
 
   constructor(
     readonly clock: SimClock,
@@ -291,6 +297,13 @@ export class FakeAws {
     resource.next = next;
   }
 
+  /** API: RestoreDBClusterToPointInTime — "restore to any point in time before LatestRestorableTime for up to BackupRetentionPeriod days". */
+  private restorableWindow(c: FakeCluster): { earliest: number; latest: number; retentionDays: number } {
+    const retentionDays = c.backupRetentionDays ?? 1;
+    const now = this.clock.now();
+    return { earliest: now - retentionDays * 24 * 3600_000, latest: now - this.restorableLagMs, retentionDays };
+  }
+
   /** Entry point: one API call, signed with `accessKeyId` (a session this fake minted, or long-term keys). */
   async handle(command: string, input: any, account: string, accessKeyId?: string): Promise<unknown> {
     this.settleAll();
@@ -331,6 +344,7 @@ export class FakeAws {
 
   private clusterOut(c: FakeCluster) {
     const instances = [...this.account(c.account).instances.values()].filter((i) => i.clusterId === c.id);
+    const window = this.restorableWindow(c);
     return {
       DBClusterIdentifier: c.id,
       DBClusterArn: clusterArn(c.account, c.id),
@@ -349,6 +363,9 @@ export class FakeAws {
       HttpEndpointEnabled: c.httpEndpoint,
       DeletionProtection: c.deletionProtection,
       ServerlessV2ScalingConfiguration: c.scaling,
+      BackupRetentionPeriod: window.retentionDays,
+      LatestRestorableTime: new Date(window.latest),
+      EarliestRestorableTime: new Date(window.earliest),
       TagList: tagList(c.tags),
     };
   }
@@ -380,16 +397,22 @@ export class FakeAws {
       if (input.DBClusterIdentifier && clusters.length === 0) throw new AwsError("DBClusterNotFoundFault", `DBCluster ${input.DBClusterIdentifier} not found`, 404);
       return { DBClusters: clusters.map((c) => this.clusterOut(c)) };
     },
-    DescribeDBInstances: (_input, account) => ({
-      DBInstances: [...this.account(account).instances.values()].map((i) => ({
-        DBInstanceIdentifier: i.id,
-        DBClusterIdentifier: i.clusterId,
-        DBInstanceStatus: i.status,
-        DBInstanceClass: "db.serverless",
-        TagList: tagList(i.tags),
-      })),
-    }),
-    DescribeDBClusterSnapshots: (input: { DBClusterSnapshotIdentifier?: string; SnapshotType?: string }, account) => {
+    DescribeDBInstances: (input: { DBInstanceIdentifier?: string }, account) => {
+      const instances = [...this.account(account).instances.values()].filter((i) => !input.DBInstanceIdentifier || i.id === input.DBInstanceIdentifier);
+      // API: DescribeDBInstances — DBInstanceIdentifier "If supplied, must match the identifier of an existing DB instance":
+      // DBInstanceNotFoundFault (404).
+      if (input.DBInstanceIdentifier && instances.length === 0) throw new AwsError("DBInstanceNotFoundFault", `DBInstance ${input.DBInstanceIdentifier} not found`, 404);
+      return {
+        DBInstances: instances.map((i) => ({
+          DBInstanceIdentifier: i.id,
+          DBClusterIdentifier: i.clusterId,
+          DBInstanceStatus: i.status,
+          DBInstanceClass: "db.serverless",
+          TagList: tagList(i.tags),
+        })),
+      };
+    },
+    DescribeDBClusterSnapshots: (input: { DBClusterIdentifier?: string; DBClusterSnapshotIdentifier?: string; SnapshotType?: string }, account) => {
       if (input.DBClusterSnapshotIdentifier) {
         const s = this.resolveSnapshot(input.DBClusterSnapshotIdentifier, account);
         // API: DescribeDBClusterSnapshots — DBClusterSnapshotIdentifier: "If this identifier is for an automated
@@ -399,7 +422,14 @@ export class FakeAws {
         }
         return { DBClusterSnapshots: [this.snapshotOut(s)] };
       }
-      const all = [...this.account(account).snapshots.values()].filter((s) => !input.SnapshotType || s.type === input.SnapshotType);
+      // API: DescribeDBClusterSnapshots — SnapshotType: "If you don't specify a SnapshotType value, then both automated and
+      // manual DB cluster snapshots are returned." DBClusterIdentifier: "The ID of the DB cluster to retrieve the list of DB
+      // cluster snapshots for." The reference lists automated, manual, shared and public as values; AWS Backup's recovery
+      // points of a cluster carry SnapshotType `awsbackup` (DescribeDBSnapshots documents that value), so they are listed
+      // only when asked for by that type (an assumption the DR drill makes too: not confirmed by the cluster reference).
+      const all = [...this.account(account).snapshots.values()]
+        .filter((s) => (input.SnapshotType ? s.type === input.SnapshotType : s.type === "automated" || s.type === "manual"))
+        .filter((s) => !input.DBClusterIdentifier || s.clusterId === input.DBClusterIdentifier);
       return { DBClusterSnapshots: all.map((s) => this.snapshotOut(s)) };
     },
     DescribeDBClusterSnapshotAttributes: (input: { DBClusterSnapshotIdentifier: string }, account) => {
@@ -490,6 +520,54 @@ export class FakeAws {
       };
       this.busy(cluster, "creating", this.latency.restoreMs);
       this.account(account).clusters.set(cluster.id, cluster);
+      return { DBCluster: this.clusterOut(cluster) };
+    },
+    RestoreDBClusterToPointInTime: (input: any, account) => {
+      const a = this.account(account);
+      const source = a.clusters.get(input.SourceDBClusterIdentifier);
+      // API: RestoreDBClusterToPointInTime — SourceDBClusterIdentifier "Must match the identifier of an existing DBCluster" (DBClusterNotFoundFault, 404).
+      if (!source) throw new AwsError("DBClusterNotFoundFault", `DBCluster ${input.SourceDBClusterIdentifier} not found`, 404);
+      // API: RestoreToTime — "Must be specified if UseLatestRestorableTime parameter isn't provided. Can't be specified if the
+      // UseLatestRestorableTime parameter is enabled. Can't be specified if the RestoreType parameter is copy-on-write."
+      // (CommonErrors: InvalidParameterCombination, "Parameters that must not be used together were used together".)
+      const useLatest = input.UseLatestRestorableTime === true;
+      if (useLatest === (input.RestoreToTime !== undefined)) throw new AwsError("InvalidParameterCombination", "RestoreDBClusterToPointInTime: give exactly one of RestoreToTime and UseLatestRestorableTime");
+      if (input.RestoreToTime !== undefined && input.RestoreType === "copy-on-write") throw new AwsError("InvalidParameterCombination", "RestoreToTime can't be specified with RestoreType copy-on-write");
+      // API: "Users can restore to any point in time before LatestRestorableTime for up to BackupRetentionPeriod days";
+      // RestoreToTime "Must be before the latest restorable time for the DB instance" (CommonErrors: InvalidParameterValue).
+      const window = this.restorableWindow(source);
+      const at = useLatest ? window.latest : new Date(input.RestoreToTime).getTime();
+      if (at > window.latest || at < window.earliest) {
+        throw new AwsError("InvalidParameterValue", `RestoreToTime ${new Date(at).toISOString()} is outside ${source.id}'s restorable window ${new Date(window.earliest).toISOString()} – ${new Date(window.latest).toISOString()}`);
+      }
+      // API: DBClusterAlreadyExistsFault — "The user already has a DB cluster with the given identifier."
+      if (a.clusters.has(input.DBClusterIdentifier)) throw new AwsError("DBClusterAlreadyExistsFault", `DBCluster ${input.DBClusterIdentifier} already exists`);
+      // API: KmsKeyId — without it the restored cluster is encrypted as the source is; "If DBClusterIdentifier refers to a DB
+      // cluster that isn't encrypted, then the restore request is rejected." KMSKeyNotAccessibleFault for a key that cannot be used.
+      const key = this.key(account, input.KmsKeyId);
+      if (input.KmsKeyId && !key) throw new AwsError("KMSKeyNotAccessibleFault", `key ${input.KmsKeyId} not found`);
+      if (input.KmsKeyId && !source.encrypted) throw new AwsError("InvalidParameterCombination", `${source.id} isn't encrypted: a restore with KmsKeyId is rejected`);
+      // API: "The target DB cluster is created from the source DB cluster with the same configuration as the original DB
+      // cluster, except that the new DB cluster is created with the default DB security group."
+      const cluster: FakeCluster = {
+        ...source,
+        id: input.DBClusterIdentifier,
+        status: "creating",
+        tags: tagMap(input.Tags),
+        kmsKeyArn: key?.arn ?? source.kmsKeyArn,
+        subnetGroup: input.DBSubnetGroupName ?? source.subnetGroup,
+        securityGroupIds: input.VpcSecurityGroupIds ?? ["default"],
+        parameterGroup: input.DBClusterParameterGroupName ?? source.parameterGroup,
+        secret: undefined,
+        httpEndpoint: false,
+        deletionProtection: input.DeletionProtection ?? false,
+        data: `${source.data}@${new Date(at).toISOString()}`,
+        scaling: input.ServerlessV2ScalingConfiguration ?? source.scaling,
+        readyAt: undefined,
+        next: undefined,
+      };
+      this.busy(cluster, "creating", this.latency.restoreMs);
+      a.clusters.set(cluster.id, cluster);
       return { DBCluster: this.clusterOut(cluster) };
     },
     CreateDBInstance: (input: any, account) => {
@@ -657,18 +735,27 @@ export class FakeAws {
 
   /** An automated snapshot of a cluster, as RDS takes daily. */
   addAutomatedSnapshot(accountId: string, clusterId: string, id: string): FakeSnapshot {
+    return this.addRecoveryPoint(accountId, clusterId, id, "automated");
+  }
+
+  /** A recovery point AWS Backup took of a cluster: a cluster snapshot named `awsbackup:job-…`, of type `awsbackup`. */
+  addAwsBackupSnapshot(accountId: string, clusterId: string, id: string): FakeSnapshot {
+    return this.addRecoveryPoint(accountId, clusterId, id, "awsbackup");
+  }
+
+  private addRecoveryPoint(accountId: string, clusterId: string, id: string, type: "automated" | "awsbackup"): FakeSnapshot {
     const c = this.account(accountId).clusters.get(clusterId)!;
     const snap: FakeSnapshot = {
       id,
       account: accountId,
       clusterId,
-      type: "automated",
+      type,
       encrypted: c.encrypted,
       kmsKeyArn: c.kmsKeyArn,
       engineVersion: c.engineVersion,
       createdAt: this.clock.now() - 3600_000,
       sharedWith: [],
-      data: `${c.data}@automated`,
+      data: `${c.data}@${type}`,
       masterUsername: c.masterUsername,
       databaseName: c.databaseName,
       status: "available",

@@ -27,6 +27,7 @@ const RDS_COMMANDS = [
   "CopyDBClusterSnapshot",
   "ModifyDBClusterSnapshotAttribute",
   "RestoreDBClusterFromSnapshot",
+  "RestoreDBClusterToPointInTime",
   "CreateDBInstance",
   "ModifyDBCluster",
   "EnableHttpEndpoint",

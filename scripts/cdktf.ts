@@ -10,7 +10,7 @@ import { Command } from "commander";
 import { ConfigError } from "../environments/config";
 import { stackId } from "../environments/naming";
 import { environmentInputs, resolveEnvironment } from "../environments/registry";
-import { resolveAwsContext } from "./lib/aws-context";
+import { resolveAwsContext, sandboxProcessEnv } from "./lib/aws-context";
 import { REPO_ROOT } from "./lib/synth";
 import { ProviderSource, writeTerraformCliConfig } from "./lib/terraform";
 
@@ -50,7 +50,7 @@ const program = new Command()
     try {
       resolveEnvironment(environment); // a bad name fails before anything else is looked at
       context = resolveAwsContext();
-      const env = { ...process.env, ...context.env, ...(context.kind === "sandbox" ? { TWINSTACK_SINGLE_ACCOUNT: context.sandbox.accountId } : {}) };
+      const env = context.kind === "sandbox" ? sandboxProcessEnv(process.env, context.sandbox) : { ...process.env, ...context.env };
       stack = stackId(resolveEnvironment(environment, environmentInputs(env)));
       const preview = /^preview-pr-(\d+)$/.exec(environment);
       // The mirror when the machine has one, else the registry (a plugin cache either way).

@@ -4,7 +4,7 @@
  * and `npm run sandbox:status` used to pass the account alone and so failed before deploying
  * anything ("AWS_ENDPOINT_URL is not set (real AWS)").
  */
-import { sandboxCommandEnv, sandboxEnvironment, useSandboxIfRunning } from "../../scripts/lib/aws-context";
+import { CONFLICTING_CREDENTIAL_ENV, sandboxCommandEnv, sandboxEnvironment, sandboxProcessEnv, useSandboxIfRunning } from "../../scripts/lib/aws-context";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -38,5 +38,25 @@ describe("the sandbox's environments", () => {
     // THEN
     expect(env.AWS_PROFILE).toBeUndefined();
     expect(env).toMatchObject(sandboxCommandEnv(SANDBOX));
+  });
+
+  test("GIVEN a shell with real credentials of every kind WHEN a sandbox child's environment is built THEN none of them reaches it and the rest does", () => {
+    // GIVEN: a profile, a session, OIDC web identity and container credentials — any would win over the emulator's keys
+    const base: NodeJS.ProcessEnv = { ...Object.fromEntries(CONFLICTING_CREDENTIAL_ENV.map((name) => [name, "real"])), PATH: "/bin", HOME: "/home/operator" };
+    // WHEN
+    const env = sandboxProcessEnv(base, SANDBOX);
+    // THEN
+    expect(env).toEqual({ PATH: "/bin", HOME: "/home/operator", ...sandboxCommandEnv(SANDBOX) });
+  });
+
+  test("GIVEN an operator command in a CI job with web identity credentials WHEN it adopts the sandbox THEN the web identity no longer applies", () => {
+    // GIVEN
+    const file = join(mkdtempSync(join(tmpdir(), "twinstack-state-")), "state.json");
+    writeFileSync(file, JSON.stringify({ ...SANDBOX, pid: process.pid, startedAt: "2026-01-01T00:00:00Z" }));
+    const env: NodeJS.ProcessEnv = { AWS_ROLE_ARN: "arn:aws:iam::111111111111:role/ci", AWS_WEB_IDENTITY_TOKEN_FILE: "/tmp/token", PATH: "/bin" };
+    // WHEN
+    useSandboxIfRunning(env, file);
+    // THEN
+    expect(env).toEqual({ PATH: "/bin", ...sandboxCommandEnv(SANDBOX) });
   });
 });

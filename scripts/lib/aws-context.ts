@@ -65,6 +65,33 @@ export function sandboxCommandEnv(sandbox: Pick<SandboxState, "endpoint" | "regi
   return { ...sandboxEnv(sandbox), TWINSTACK_SINGLE_ACCOUNT: sandbox.accountId };
 }
 
+/**
+ * Credential sources that win over the emulator's keys when inherited (a profile, a session, OIDC
+ * web identity, container credentials): a child pointed at the sandbox must not see them.
+ */
+export const CONFLICTING_CREDENTIAL_ENV = [
+  "AWS_PROFILE",
+  "AWS_DEFAULT_PROFILE",
+  "AWS_SESSION_TOKEN",
+  "AWS_SECURITY_TOKEN",
+  "AWS_ROLE_ARN",
+  "AWS_WEB_IDENTITY_TOKEN_FILE",
+  "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+  "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+] as const;
+
+/** `base` without CONFLICTING_CREDENTIAL_ENV (a copy). */
+export function withoutConflictingCredentials(base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...base };
+  for (const name of CONFLICTING_CREDENTIAL_ENV) delete env[name];
+  return env;
+}
+
+/** The environment of a process run against the sandbox: `base` without CONFLICTING_CREDENTIAL_ENV, plus `sandboxCommandEnv`. */
+export function sandboxProcessEnv(base: NodeJS.ProcessEnv, sandbox: Pick<SandboxState, "endpoint" | "region" | "deployment" | "accountId">): NodeJS.ProcessEnv {
+  return { ...withoutConflictingCredentials(base), ...sandboxCommandEnv(sandbox) };
+}
+
 /** An environment's config as the sandbox deployed it: every environment in the sandbox's one account. */
 export function sandboxEnvironment(name: string, sandbox: Pick<SandboxState, "endpoint" | "region" | "deployment" | "accountId">): EnvironmentConfig {
   return resolveEnvironment(name, environmentInputs(sandboxCommandEnv(sandbox)));
@@ -103,8 +130,9 @@ export function useSandboxIfRunning(env: NodeJS.ProcessEnv = process.env, stateF
   if (env.AWS_ENDPOINT_URL) return undefined;
   const sandbox = readSandboxState(stateFile);
   if (!sandbox) return undefined;
-  delete env.AWS_PROFILE;
-  delete env.AWS_SESSION_TOKEN;
-  Object.assign(env, sandboxCommandEnv(sandbox));
+  // In place: AWS clients created later in this process read process.env.
+  const pointed = sandboxProcessEnv(env, sandbox);
+  for (const name of Object.keys(env)) if (!(name in pointed)) delete env[name];
+  Object.assign(env, pointed);
   return sandbox;
 }

@@ -32,6 +32,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, join, resolve } from "node:path";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
+import { withoutConflictingCredentials } from "../lib/aws-context";
 
 /** Region the emulator's clients use. */
 export const EMULATOR_REGION = "us-east-1";
@@ -280,23 +281,9 @@ export function emulatorEnv(endpoint: string): Record<string, string> {
   };
 }
 
-/** Variables that would override the emulator's fake credentials if inherited. */
-const CONFLICTING_ENV = [
-  "AWS_PROFILE",
-  "AWS_DEFAULT_PROFILE",
-  "AWS_SESSION_TOKEN",
-  "AWS_SECURITY_TOKEN",
-  "AWS_ROLE_ARN",
-  "AWS_WEB_IDENTITY_TOKEN_FILE",
-  "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-  "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-];
-
-/** `base` without profile/session variables, plus the emulator's variables (for child processes). */
+/** `base` without CONFLICTING_CREDENTIAL_ENV, plus the emulator's variables (for child processes). */
 export function emulatorProcessEnv(emulator: Pick<Emulator, "env">, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...base };
-  for (const name of CONFLICTING_ENV) delete env[name];
-  return { ...env, ...emulator.env };
+  return { ...withoutConflictingCredentials(base), ...emulator.env };
 }
 
 /** AWS SDK v3 client settings for the emulator (add `forcePathStyle: true` for S3). */

@@ -23,7 +23,7 @@ import { Client } from "pg";
 import type { EnvironmentConfig } from "../../environments/config";
 import { bootstrapStackId, stackId } from "../../environments/naming";
 import { embeddedPostgresUnavailableReason, postgresBinaries } from "../db/embedded";
-import { SANDBOX_STATE_FILE, SandboxState, processAlive, readSandboxState, sandboxCommandEnv, sandboxEnv, sandboxEnvironment } from "../lib/aws-context";
+import { SANDBOX_STATE_FILE, SandboxState, processAlive, readSandboxState, sandboxEnvironment, sandboxProcessEnv } from "../lib/aws-context";
 import { StackRunner, changesOf } from "../lib/deploy";
 import { StepList } from "../lib/progress";
 import { REPO_ROOT, synthesizeTo } from "../lib/synth";
@@ -130,9 +130,7 @@ async function main(): Promise<void> {
   const [staging, production] = environments;
 
   const deployment = sandbox.deployment ?? { gitSha: "unknown", deployedAt: "unknown" };
-  const env: NodeJS.ProcessEnv = { ...process.env, ...sandboxCommandEnv(sandbox) };
-  delete env.AWS_PROFILE;
-  delete env.AWS_SESSION_TOKEN;
+  const env = sandboxProcessEnv(process.env, sandbox);
   const record: SandboxServices = { ...(services ?? {}), completedAt: undefined };
   writeSandboxServices(record);
 
@@ -343,7 +341,7 @@ function sandboxComplete(services: SandboxServices): boolean {
 async function reuse(sandbox: SandboxState): Promise<void> {
   const steps = new StepList(1);
   console.log("twinstack sandbox: already running — reusing it (npm start -- --fresh replaces it)\n");
-  const env = { ...process.env, ...sandboxCommandEnv(sandbox) };
+  const env = sandboxProcessEnv(process.env, sandbox);
   await steps.step("Smoke-testing staging and production (npm run smoke -- <env>)", async (note) => {
     note((await Promise.all(["staging", "production"].map((name) => smoke(name, env)))).join("; "));
   });
@@ -374,7 +372,7 @@ async function ensureGateway(sandbox: SandboxState, environments: EnvironmentCon
   const offset = existsSync(GATEWAY_LOG) ? statSync(GATEWAY_LOG).size : 0;
   const log = openSync(GATEWAY_LOG, "a");
   // Node itself with tsx's loader (not the tsx wrapper, which runs a second process): the recorded pid is the server.
-  const child = spawn(process.execPath, ["--import", "tsx", join(REPO_ROOT, "scripts", "sandbox", "gateway.ts"), configFile], { cwd: REPO_ROOT, detached: true, stdio: ["ignore", log, log], env: { ...process.env, ...sandboxEnv(sandbox) } });
+  const child = spawn(process.execPath, ["--import", "tsx", join(REPO_ROOT, "scripts", "sandbox", "gateway.ts"), configFile], { cwd: REPO_ROOT, detached: true, stdio: ["ignore", log, log], env: sandboxProcessEnv(process.env, sandbox) });
   closeSync(log);
   child.unref();
   const deadline = Date.now() + 60_000;

@@ -13,20 +13,16 @@ import { CreateSecurityGroupCommand, CreateSubnetCommand, CreateVpcCommand, EC2C
 import { CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { CreateDBClusterCommand, CreateDBInstanceCommand, CreateDBSubnetGroupCommand, DescribeDBClustersCommand, DescribeDBClusterSnapshotsCommand, RDSClient, RestoreDBClusterFromSnapshotCommand } from "@aws-sdk/client-rds";
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
-import { execFile } from "node:child_process";
-import { join } from "node:path";
-import { promisify } from "node:util";
 import { Client } from "pg";
 import { resolveEnvironment } from "../../environments/registry";
 import { environmentInputs } from "../../environments/registry";
 import { realClock } from "../../scripts/refresh/core";
 import { main } from "../../scripts/dr/cli";
-import { MIGRATIONS_DIR } from "../../scripts/db/migrate";
 import { expectedMigration } from "../../scripts/dr/verify";
-import { REPO_ROOT } from "../../scripts/lib/synth";
 import { Emulator, EMULATOR_DEFAULT_ACCOUNT, clientConfig, emulatorProcessEnv, startEmulator } from "../../scripts/sandbox/emulator";
 import { TestPostgres, startPostgres } from "../helpers/postgres";
 import { describeWithTools } from "../helpers/requirements";
+import { migrateUp } from "../support/migrate";
 
 const ACCOUNT = EMULATOR_DEFAULT_ACCOUNT;
 const LIVE = "twinstack-production";
@@ -48,7 +44,7 @@ describeWithTools("dr drill against the emulator and a real PostgreSQL", ["moto_
     rds = new RDSClient(clientConfig(emulator));
     await deployLiveLikeTerraform(emulator);
     databaseUrl = `postgres://${pg.user}@${pg.host}:${pg.port}/app`;
-    await migrateAndSeed(databaseUrl);
+    await migrateAndSeed(pg.connection("app"));
   }, 120000);
 
   afterAll(async () => {
@@ -199,13 +195,10 @@ async function deployLiveLikeTerraform(emulator: Emulator): Promise<void> {
   }
 }
 
-/** The application's migrations (node-pg-migrate, as `npm run db:migrate` runs them) and a few fake rows. */
-async function migrateAndSeed(databaseUrl: string): Promise<void> {
-  await promisify(execFile)(process.execPath, [join(REPO_ROOT, "node_modules", "node-pg-migrate", "bin", "node-pg-migrate.js"), "up", "-m", MIGRATIONS_DIR], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, DATABASE_URL: databaseUrl },
-  });
-  const client = new Client({ connectionString: databaseUrl });
+/** The application's migrations (node-pg-migrate's runner, as `npm run db:migrate` runs them) and a few fake rows. */
+async function migrateAndSeed(connection: ReturnType<TestPostgres["connection"]>): Promise<void> {
+  migrateUp(connection);
+  const client = new Client(connection);
   await client.connect();
   try {
     const users = await client.query(

@@ -4,18 +4,20 @@
  * loader cannot import, so the runner runs in a child Node process.
  */
 import { execFileSync } from "node:child_process";
-import { join } from "node:path";
+import { MIGRATIONS_DIR } from "../../scripts/db/migrate";
+import { MIGRATIONS_TABLE } from "../../scripts/db/roles";
+import { REPO_ROOT } from "../../scripts/lib/synth";
 
-export const REPOSITORY_ROOT = join(__dirname, "..", "..");
-export const APPLICATION_MIGRATIONS = join(REPOSITORY_ROOT, "functions", "api", "migrations");
+/** The application's migrations (scripts/db/migrate.ts's MIGRATIONS_DIR), under the name these tests use. */
+export { MIGRATIONS_DIR as APPLICATION_MIGRATIONS };
 
-export function migrateUp(connection: { host: string; port: number; user: string; database: string; password?: string }, dirs: string[] = [APPLICATION_MIGRATIONS]): void {
-  const options = { databaseUrl: connection, dir: dirs.map((dir) => `${dir}/*.js`), useGlob: true, direction: "up", migrationsTable: "pgmigrations", checkOrder: true, log: () => undefined };
+export function migrateUp(connection: { host: string; port: number; user: string; database: string; password?: string }, dirs: string[] = [MIGRATIONS_DIR]): void {
+  const options = { databaseUrl: connection, dir: dirs.map((dir) => `${dir}/*.js`), useGlob: true, direction: "up", migrationsTable: MIGRATIONS_TABLE, checkOrder: true, log: () => undefined };
   const script = `import { runner } from "node-pg-migrate";
 const options = JSON.parse(process.env.MIGRATE_OPTIONS);
 await runner({ ...options, log: () => undefined });`;
   execFileSync(process.execPath, ["--input-type=module", "-e", script], {
-    cwd: REPOSITORY_ROOT,
+    cwd: REPO_ROOT,
     env: { ...process.env, MIGRATE_OPTIONS: JSON.stringify(options) },
     stdio: ["ignore", "ignore", "pipe"],
   });

@@ -9,20 +9,17 @@
  *   await applyMigrations(pg, "app");          // the application's schema (node-pg-migrate)
  *   await pg.stop();
  */
-import { spawn } from "node:child_process";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "pg";
 import { SUPERUSER, initCluster, postgresUrl, startServer, temporaryClusterDir } from "../../scripts/db/embedded";
-import { freePort as freeLoopbackPort } from "../../scripts/sandbox/emulator";
 import { REPO_ROOT } from "../../scripts/lib/synth";
+import { runCommand } from "../../scripts/lib/terraform";
+
+export { freePort } from "../../scripts/sandbox/emulator";
 
 /** The master user migrations run as (Aurora's default master user name here). */
 const MASTER_USER = "twinstack_admin";
-
-export function freePort(): Promise<number> {
-  return freeLoopbackPort();
-}
 
 export interface TestPostgres {
   readonly host: "127.0.0.1";
@@ -64,7 +61,8 @@ export async function startPostgres(options: { databases?: string[]; prefix?: st
  * The application's schema in `database`, exactly as operators get it: `npm run db:migrate`'s
  * command (node-pg-migrate is an ES module, which Jest cannot load in-process), run as a master
  * user like Aurora's (CREATEROLE, CREATEDB, not a superuser) that owns the database, with the
- * API's database user created (password login, as in the sandbox). Returns the command's output.
+ * API's database user created (password login, as in the sandbox). Returns the command's output
+ * (stdout, then stderr).
  */
 export async function applyMigrations(
   pg: TestPostgres,
@@ -90,15 +88,11 @@ export async function applyMigrations(
     "--api-auth",
     "password",
   ];
-  const child = spawn(join(REPO_ROOT, "node_modules", ".bin", "tsx"), args, {
+  const { code, stdout, stderr } = await runCommand(join(REPO_ROOT, "node_modules", ".bin", "tsx"), args, {
     cwd: REPO_ROOT,
     env: { ...process.env, API_DATABASE_PASSWORD: options.apiPassword ?? "test-api-password" },
-    stdio: ["ignore", "pipe", "pipe"],
   });
-  let output = "";
-  child.stdout.on("data", (chunk) => (output += chunk));
-  child.stderr.on("data", (chunk) => (output += chunk));
-  const code = await new Promise<number>((resolve) => child.on("close", (c) => resolve(c ?? -1)));
+  const output = stdout + stderr;
   if (code !== 0) throw new Error(`db:migrate exited ${code}:\n${output}`);
   return output;
 }

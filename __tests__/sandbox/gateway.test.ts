@@ -20,6 +20,7 @@ import { join } from "node:path";
 import { Client } from "pg";
 import { apiBundleDir } from "../../functions/api/bundle";
 import { DataPlane } from "../../scripts/sandbox/dataplane";
+import { deployedFunctionVariables } from "../../scripts/sandbox/deployed-function";
 import { Emulator, clientConfig, startEmulator } from "../../scripts/sandbox/emulator";
 import { SandboxGateway, deployedCodeLocator, selectRoute } from "../../scripts/sandbox/gateway";
 import { signInWithSrp } from "../../scripts/sandbox/signin";
@@ -168,6 +169,15 @@ describeWithTools("the API served from the sandbox pieces (emulator + PostgreSQL
     expect(wrong.join("\n")).toMatch(/gitSha "abc123", deployed "def456"/);
     expect(await smoke(["nowhere", "--api-url", api], () => undefined, () => undefined)).toBe(2);
   }, 60_000);
+
+  test("what npm run smoke and sandbox:status take as deployed: the API function's variables, read back as the environment's deploy role", async () => {
+    // GIVEN the environment whose stack is gw-test: its function is gw-test-api
+    const config = { project: "gw", name: "test", region: "us-east-1", deployRoleArn: `arn:aws:iam::${ACCOUNT}:role/gw-test-reader` };
+    // WHEN
+    const variables = await deployedFunctionVariables({ endpoint: emulator.endpoint }, config, "gateway-test");
+    // THEN
+    expect(variables).toMatchObject({ APP_VERSION: "1.2.3", GIT_SHA: "abc123", DEPLOYED_AT: "2026-01-02T03:04:05Z" });
+  });
 
   test("a wrong setting in the deployed function fails the request (a new execution environment reads it)", async () => {
     const before = (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName }))).Environment?.Variables ?? {};

@@ -5,13 +5,13 @@
  * configuration, the cluster → PostgreSQL map). `npm start` prints the same at the end.
  * Exit codes: 0 running, 1 not running.
  */
-import { GetFunctionConfigurationCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { RDSClient } from "@aws-sdk/client-rds";
 import { Command } from "commander";
 import { stackId } from "../../environments/naming";
 import { SandboxState, readSandboxState, sandboxEnvironment } from "../lib/aws-context";
 import { maskAccounts } from "../refresh/core";
 import { maskedUrl, readDataPlane, serverForCluster } from "./dataplane";
+import { deployedFunctionVariables } from "./deployed-function";
 import { assumeRoleCredentials } from "./emulator";
 import { readSandboxServices } from "./services";
 
@@ -34,12 +34,10 @@ export async function environmentStatus(name: string): Promise<EnvironmentStatus
   const services = readSandboxServices();
   const plane = readDataPlane();
   const credentials = await assumeRoleCredentials(sandbox.endpoint, config.deployRoleArn as string, "sandbox-status");
-  const clientConfig = { endpoint: sandbox.endpoint, region: sandbox.region, credentials };
-  const rds = new RDSClient(clientConfig);
-  const lambda = new LambdaClient(clientConfig);
+  const rds = new RDSClient({ endpoint: sandbox.endpoint, region: sandbox.region, credentials });
   try {
     const found = plane ? await serverForCluster(plane, rds, stackId(config)).catch(() => undefined) : undefined;
-    const variables = (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: `${stackId(config)}-api` })).catch(() => undefined))?.Environment?.Variables ?? {};
+    const variables: Record<string, string> = await deployedFunctionVariables(sandbox, config, "sandbox-status").catch(() => ({}));
     const facts = services?.environments?.[config.name];
     const port = services?.gateway?.ports[config.name];
     return {
@@ -55,7 +53,6 @@ export async function environmentStatus(name: string): Promise<EnvironmentStatus
     };
   } finally {
     rds.destroy();
-    lambda.destroy();
   }
 }
 

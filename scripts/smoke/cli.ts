@@ -14,15 +14,14 @@
  *
  * Exit codes: 0 all checks pass, 1 a check failed, 2 bad usage or nothing to check.
  */
-import { GetFunctionConfigurationCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { GetParametersCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { Command } from "commander";
 import { ConfigError } from "../../environments/config";
-import { settingsPrefix, stackId } from "../../environments/naming";
+import { settingsPrefix } from "../../environments/naming";
 import { environmentInputs, resolveEnvironment } from "../../environments/registry";
 import { parseCommand, runAsScript } from "../lib/cli-main";
 import { maskAccounts } from "../refresh/core";
-import { assumeRoleCredentials } from "../sandbox/emulator";
+import { deployedFunctionVariables } from "../sandbox/deployed-function";
 import { readSandboxServices, sandboxForCommand } from "../sandbox/services";
 import { Check, Expected, Observed, checksFor } from "./checks";
 
@@ -82,18 +81,12 @@ async function sandboxTarget(envName: string, endpoint: string): Promise<Target>
   const services = readSandboxServices();
   const port = services?.gateway?.ports[config.name];
   if (!port) throw new UsageError(`the sandbox serves no API for ${config.name}: run npm start`);
-  const credentials = await assumeRoleCredentials(endpoint, config.deployRoleArn as string, "smoke");
-  const lambda = new LambdaClient({ endpoint, region: config.region, credentials });
-  try {
-    const variables = (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: `${stackId(config)}-api` }))).Environment?.Variables ?? {};
-    return {
-      apiUrl: `http://127.0.0.1:${port}`,
-      expected: { environment: config.name, version: variables.APP_VERSION, gitSha: variables.GIT_SHA, deployedAt: variables.DEPLOYED_AT },
-      notes: ["CloudFront is not served in the sandbox: the site URL is not checked"],
-    };
-  } finally {
-    lambda.destroy();
-  }
+  const variables = await deployedFunctionVariables({ endpoint }, config, "smoke");
+  return {
+    apiUrl: `http://127.0.0.1:${port}`,
+    expected: { environment: config.name, version: variables.APP_VERSION, gitSha: variables.GIT_SHA, deployedAt: variables.DEPLOYED_AT },
+    notes: ["CloudFront is not served in the sandbox: the site URL is not checked"],
+  };
 }
 
 async function awsTarget(envName: string): Promise<Target> {

@@ -183,11 +183,11 @@ async function main(): Promise<void> {
     // Servers standing for clusters the emulator no longer has (a --fresh emulator) go.
     await reconcileDataPlane(plane, rds);
     writeDataPlane(plane);
-    const results = await Promise.all(environments.map((config) => runCommand(TSX, [join(REPO_ROOT, "scripts", "db", "cli.ts"), config.name], { cwd: REPO_ROOT, env })));
-    results.forEach((result, index) => {
-      if (result.code !== 0) throw new Error(`npm run db:migrate -- ${environments[index].name} failed (exit ${result.code}):\n${result.stdout}${result.stderr}`);
-    });
-    note(results.map((result, index) => `${environments[index].name}: ${result.stdout.trim().split("\n").at(-1)}`).join("; "));
+    // Both migrations finish before a failure is reported.
+    const results = await Promise.allSettled(environments.map((config) => runScript(`npm run db:migrate -- ${config.name}`, "db/cli.ts", [config.name], env)));
+    const failed = results.find((result) => result.status === "rejected");
+    if (failed) throw failed.reason;
+    note(results.map((result, index) => `${environments[index].name}: ${(result as PromiseFulfilledResult<string>).value}`).join("; "));
   });
 
   // 7. Production's sample data: people and what they own, their uploads, Cognito users.
@@ -265,9 +265,7 @@ async function main(): Promise<void> {
   // login role of the copy a random password; on AWS the API logs in by IAM (rds_iam survives),
   // in the sandbox by the password db:migrate sets — running it is the sandbox's "staging converges".
   await steps.step("Converging staging's database roles after the swap (npm run db:migrate -- staging)", async (note) => {
-    const result = await runCommand(TSX, [join(REPO_ROOT, "scripts", "db", "cli.ts"), staging.name], { cwd: REPO_ROOT, env });
-    if (result.code !== 0) throw new Error(`npm run db:migrate -- staging failed (exit ${result.code}):\n${result.stdout}${result.stderr}`);
-    note(`${result.stdout.trim().split("\n").at(-1)}; the API user's login and grants set again`);
+    note(`${await runScript(`npm run db:migrate -- ${staging.name}`, "db/cli.ts", [staging.name], env)}; the API user's login and grants set again`);
   });
 
   // 11. Staging now serves production's data, scrubbed.
@@ -351,9 +349,17 @@ async function reuse(sandbox: SandboxState): Promise<void> {
 }
 
 async function smoke(name: string, env: NodeJS.ProcessEnv): Promise<string> {
-  const result = await runCommand(TSX, [join(REPO_ROOT, "scripts", "smoke", "cli.ts"), name, "--timeout-seconds", "30"], { cwd: REPO_ROOT, env });
-  if (result.code !== 0) throw new Error(`npm run smoke -- ${name} failed (exit ${result.code}):\n${result.stdout}${result.stderr}`);
-  return `${name}: ${result.stdout.trim().split("\n").at(-1)}`;
+  return `${name}: ${await runScript(`npm run smoke -- ${name}`, "smoke/cli.ts", [name, "--timeout-seconds", "30"], env)}`;
+}
+
+/**
+ * `tsx scripts/<script> <args>` from the repository root with `env`; its last line of output.
+ * A non-zero exit fails with `command` (what an operator would type) and the whole output.
+ */
+async function runScript(command: string, script: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  const result = await runCommand(TSX, [join(REPO_ROOT, "scripts", script), ...args], { cwd: REPO_ROOT, env });
+  if (result.code !== 0) throw new Error(`${command} failed (exit ${result.code}):\n${result.stdout}${result.stderr}`);
+  return result.stdout.trim().split("\n").at(-1) ?? "";
 }
 
 /** Starts the gateway process (or keeps the running one) and waits until every port answers. */

@@ -278,6 +278,9 @@ export async function main(argv: string[], deps: CliDeps): Promise<number> {
 
   /** The refresh a failure or interruption concerns, for the `resume`/`rollback` hint. */
   let current: string | undefined;
+  /** Asks to type the target's name (or takes --yes); no terminal and no --yes: refused (exit 2). */
+  const confirmTarget = (options: CommonOptions, target: EnvironmentConfig, action: string) =>
+    confirmWrite({ yes: options.yes, isTTY: deps.isTTY, ask: deps.ask, expected: target.name, action });
   const guard = (fn: (...args: any[]) => Promise<void>) => async (...args: any[]) => {
     try {
       await fn(...args);
@@ -334,7 +337,7 @@ export async function main(argv: string[], deps: CliDeps): Promise<number> {
       guard(async (options: CommonOptions) => {
         const inputs = checkInputs(options, deps, true);
         const { target } = inputs;
-        await confirmWrite({ yes: options.yes, isTTY: deps.isTTY, ask: deps.ask, expected: target.name, action: `This replaces ${target.name}'s database with a scrubbed copy of ${options.from}'s` });
+        await confirmTarget(options, target, `This replaces ${target.name}'s database with a scrubbed copy of ${options.from}'s`);
         const session = await openSession(options, deps, "write", true, inputs);
         const refreshId = newRefreshId(new Date(deps.clock.now()));
         current = refreshId;
@@ -354,13 +357,7 @@ export async function main(argv: string[], deps: CliDeps): Promise<number> {
         const refreshId = assertRefreshId(id);
         const inputs = checkInputs(options, deps, true);
         const { target } = inputs;
-        await confirmWrite({
-          yes: options.yes,
-          isTTY: deps.isTTY,
-          ask: deps.ask,
-          expected: target.name,
-          action: `This continues refresh ${refreshId}: it may swap ${target.name}'s database for a scrubbed copy of ${options.from}'s and delete the old one`,
-        });
+        await confirmTarget(options, target, `This continues refresh ${refreshId}: it may swap ${target.name}'s database for a scrubbed copy of ${options.from}'s and delete the old one`);
         const session = await openSession(options, deps, "write", true, inputs);
         current = refreshId;
         try {
@@ -378,13 +375,7 @@ export async function main(argv: string[], deps: CliDeps): Promise<number> {
         const refreshId = assertRefreshId(id);
         const inputs = checkInputs(options, deps);
         const { target } = inputs;
-        await confirmWrite({
-          yes: options.yes,
-          isTTY: deps.isTTY,
-          ask: deps.ask,
-          expected: target.name,
-          action: `This puts ${target.name}'s previous database back and deletes the copy of refresh ${refreshId} (${target.name} is unavailable for a minute or two)`,
-        });
+        await confirmTarget(options, target, `This puts ${target.name}'s previous database back and deletes the copy of refresh ${refreshId} (${target.name} is unavailable for a minute or two)`);
         const session = await openSession({ ...options, only: "database" }, deps, "write", false, inputs);
         current = refreshId;
         await rollbackAll(runner(session), refreshId);

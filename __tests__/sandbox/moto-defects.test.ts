@@ -213,6 +213,40 @@ describeWithTools("moto defects fixed by the launcher", ["moto_server"], () => {
         if (patched) expect(result).toBe("ok");
         else expect(["DBClusterSnapshotAlreadyExistsFault", "ok"]).toContain(result);
       });
+
+      test("defect 14: a provisioned (Serverless v2) cluster reports no Serverless v1 scaling block", async () => {
+        // GIVEN a Serverless v2 cluster, as modules/aurora makes
+        await resetEmulator(emulator.endpoint);
+        await createManagedPasswordCluster(rds, "v2");
+        // WHEN it is described
+        const { DBClusters } = await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: "v2" }));
+        // THEN (AWS) ScalingConfigurationInfo is only for engine mode "serverless" (v1): absent here;
+        // plain moto returns an empty one, which Terraform reads as a scaling_configuration block to remove
+        expect(DBClusters?.[0]?.ServerlessV2ScalingConfiguration).toMatchObject({ MinCapacity: 0, MaxCapacity: 2 });
+        if (patched) expect(DBClusters?.[0]?.ScalingConfigurationInfo).toBeUndefined();
+        else expect(DBClusters?.[0]?.ScalingConfigurationInfo).toEqual({});
+      });
+
+      test("defect 15: a restore asked for DeletionProtection false does not inherit the source's true", async () => {
+        // GIVEN a cluster with deletion protection (as production's) and a snapshot of it
+        await resetEmulator(emulator.endpoint);
+        await rds.send(
+          new CreateDBClusterCommand({ DBClusterIdentifier: "prod", Engine: "aurora-postgresql", MasterUsername: "app_admin", MasterUserPassword: "not-a-real-password-1", DeletionProtection: true }),
+        );
+        await rds.send(new CreateDBClusterSnapshotCommand({ DBClusterIdentifier: "prod", DBClusterSnapshotIdentifier: "prod-snap" }));
+        // WHEN it is restored asking for false (the refresh restoring into staging), for nothing, and for true
+        for (const [id, deletionProtection] of [["asked-false", false], ["not-given", undefined], ["asked-true", true]] as const) {
+          await rds.send(new RestoreDBClusterFromSnapshotCommand({ DBClusterIdentifier: id, SnapshotIdentifier: "prod-snap", Engine: "aurora-postgresql", DeletionProtection: deletionProtection }));
+        }
+        const protectedById = Object.fromEntries(
+          ((await rds.send(new DescribeDBClustersCommand({}))).DBClusters ?? []).map((cluster) => [cluster.DBClusterIdentifier, cluster.DeletionProtection]),
+        );
+        // THEN (AWS: "By default, deletion protection isn't enabled") only the one asked for is protected;
+        // plain moto copies the source cluster's true over a false or missing value
+        expect(protectedById).toMatchObject({ prod: true, "asked-true": true });
+        if (patched) expect(protectedById).toMatchObject({ "asked-false": false, "not-given": false });
+        else expect(protectedById).toMatchObject({ "asked-false": true, "not-given": true });
+      });
     });
   }
 });

@@ -13,11 +13,6 @@ export interface EmulatorQuirk {
 
 export const EMULATOR_QUIRKS: EmulatorQuirk[] = [
   {
-    type: "aws_rds_cluster",
-    attribute: "scaling_configuration",
-    reason: "moto reports a Serverless v1 scaling_configuration block on a provisioned (Serverless v2) cluster; AWS returns none",
-  },
-  {
     type: "aws_cloudfront_distribution",
     attribute: "default_cache_behavior",
     reason: "moto fills forwarded_values defaults into behaviours that use cache policies; AWS returns none",

@@ -1,6 +1,6 @@
 """Launch moto 5.2.1's server (``moto_server`` is ``moto.server.main``) with minimal fixes.
 
-Fixed (numbered as in the tests; 1-7 in __tests__/sandbox/moto-defects.test.ts, 8-11 in
+Fixed (numbered as in the tests; 1-7, 14, 15 in __tests__/sandbox/moto-defects.test.ts, 8-11 in
 __tests__/sandbox/moto-defects-2.test.ts). RDS, all in moto.rds.models:
   1. RestoreDBClusterFromSnapshot of a managed-password cluster -> HTTP 500
   2. ModifyDBCluster rename leaves the instances in the old identifier
@@ -9,6 +9,8 @@ __tests__/sandbox/moto-defects-2.test.ts). RDS, all in moto.rds.models:
   5. RestoreDBClusterFromSnapshot rejects a (same-account) snapshot ARN
   6. CreateDBCluster / RestoreDBClusterFromSnapshot onto a taken identifier replace that cluster
   7. Re-creating a deleted cluster's identifier within the same minute fails
+ 14. DescribeDBClusters reports a Serverless v1 ScalingConfigurationInfo on a v2 cluster
+ 15. RestoreDBClusterFromSnapshot inherits the source's deletion protection over a false
 Others:
   8. IAM/S3 policy conditions: ones moto cannot evaluate count as met (the TLS-only bucket
      Deny refuses everything), unmet ones as an explicit Deny (moto.iam.access_control)
@@ -232,6 +234,48 @@ def _condition_on_absent_key(operator: str, expected: Any) -> bool:
         values = expected if isinstance(expected, list) else [expected]
         return any(str(value).lower() == "true" for value in values)
     return operator in _NEGATED_OPERATORS
+
+
+def patch_scaling_configuration_info() -> None:
+    """Defect 14: DescribeDBClusters reports a Serverless v1 ScalingConfigurationInfo on every cluster.
+
+    AWS: ScalingConfigurationInfo is "the scaling configuration for an Aurora DB cluster in
+    serverless DB engine mode" (DBCluster, RDS API reference); a provisioned cluster with
+    ServerlessV2ScalingConfiguration (modules/aurora's) has none. moto: returns an empty one for
+    every cluster, which Terraform reads as a ``scaling_configuration`` block to remove, so every
+    plan showed a change and every apply modified the cluster (and waited for it, ~30 s).
+    Fix: the property is empty unless the engine mode is ``serverless``.
+    """
+    from moto.rds.models import DBCluster
+
+    original = DBCluster.scaling_configuration_info
+
+    def scaling_configuration_info(self: Any) -> Any:
+        return original.fget(self) if self.engine_mode == "serverless" else None
+
+    DBCluster.scaling_configuration_info = property(scaling_configuration_info)
+
+
+def patch_restore_deletion_protection() -> None:
+    """Defect 15: RestoreDBClusterFromSnapshot ignores DeletionProtection=false.
+
+    AWS: DeletionProtection of RestoreDBClusterFromSnapshot: "By default, deletion protection
+    isn't enabled" (RDS API reference): the restored cluster is protected only when asked.
+    moto: copies the source cluster's settings and lays over only the truthy request values, so
+    a restore of production's (protected) snapshot into staging, asked for false, comes back
+    protected, and the refresh's converge had to modify the cluster. Fix: the restored cluster's
+    deletion protection is what the request says, false when it says nothing.
+    """
+    from moto.rds.models import RDSBackend
+
+    original = RDSBackend.restore_db_cluster_from_snapshot
+
+    def restore_db_cluster_from_snapshot(self: Any, from_snapshot_id: str, overrides: dict[str, Any]) -> Any:
+        cluster = original(self, from_snapshot_id, overrides)
+        cluster.deletion_protection = bool(overrides.get("deletion_protection"))
+        return cluster
+
+    RDSBackend.restore_db_cluster_from_snapshot = restore_db_cluster_from_snapshot
 
 
 def patch_policy_conditions() -> None:
@@ -629,6 +673,8 @@ PATCHES = [
     patch_lambda_kms_key_arn,
     patch_cloudfront_origin_access_control_id,
     patch_cognito_deletion_protection,
+    patch_scaling_configuration_info,
+    patch_restore_deletion_protection,
     patch_response_in_one_write,
     patch_one_request_at_a_time,
 ]

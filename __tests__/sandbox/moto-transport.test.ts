@@ -16,10 +16,6 @@ import { describeWithTools } from "../helpers/requirements";
 // Starting Python + moto takes ~1 s idle, much longer on a loaded 2-core machine.
 jest.setTimeout(120000);
 
-/**
- * Sends one STS GetCallerIdentity over a raw socket and returns the chunks the response arrived
- * in: one chunk when the server sent it with one write, two (headers, then body) otherwise.
- */
 const CALLER_IDENTITY = "Action=GetCallerIdentity&Version=2011-06-15";
 
 /** The head of an STS GetCallerIdentity request (moto routes by the credential scope's service; it does not check the signature). */
@@ -36,6 +32,10 @@ function callerIdentityHead(emulator: Emulator, extraHeaders: string[] = []): st
   ].join("\r\n");
 }
 
+/**
+ * Sends one STS GetCallerIdentity over a raw socket and returns the chunks the response arrived
+ * in: one chunk when the server sent it with one write, two (headers, then body) otherwise.
+ */
 function responseChunks(emulator: Emulator): Promise<Buffer[]> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];

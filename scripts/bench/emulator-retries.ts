@@ -82,17 +82,21 @@ function readTrace(file: string): Pick<Run, "requests" | "retries" | "afterOk" |
   const lines = readFileSync(file, "utf8").split("\n").filter((line) => line.includes(" inv="));
   const firstAttemptCode = new Map<string, string>();
   const retried = new Set<string>();
+  let retries = 0;
   for (const line of lines) {
     const invocation = / inv=(\S+)/.exec(line)?.[1] ?? "-";
     const attempt = Number(/attempt=(\d+)/.exec(line)?.[1] ?? 1);
     const code = / code=(\S+)/.exec(line)?.[1] ?? "None";
     if (attempt === 1) firstAttemptCode.set(invocation, code);
-    else retried.add(invocation);
+    else {
+      retries++;
+      retried.add(invocation);
+    }
   }
   const firstCodes = [...retried].map((invocation) => firstAttemptCode.get(invocation) ?? "");
   return {
     requests: lines.length,
-    retries: lines.filter((line) => /attempt=([2-9]|\d\d)/.test(line)).length,
+    retries,
     afterOk: firstCodes.filter((code) => code.startsWith("2")).length,
     afterServerError: firstCodes.filter((code) => code.startsWith("5")).length,
   };
